@@ -1,0 +1,31 @@
+"""The VAE family: model, signatures and plots."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.families.base import Family
+from zoo.families.vae.export import signatures
+from zoo.families.vae.model import VAE, Sampling, binarize
+from zoo.families.vae.plots import plots
+
+__all__ = ["FAMILY", "VAE", "Sampling", "binarize"]
+
+
+def _optimizers(learning_rate: float) -> dict[str, keras.optimizers.Optimizer]:
+    return {"optimizer": keras.optimizers.Adam(learning_rate)}
+
+
+def _preprocess(image: tf.Tensor, label: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    del label  # unconditional
+    return binarize(image, seed)
+
+
+def _preview(model: VAE, count: int, seed: int) -> np.ndarray:
+    return model.sample(tf.constant(count), tf.constant(seed, tf.int64)).numpy()
+
+
+FAMILY = Family(name="vae", model_class=VAE, optimizers=_optimizers, preprocess=_preprocess,
+                signatures=signatures, preview=_preview, plots=plots)

@@ -1,0 +1,77 @@
+"""Image grids and PNG files, written atomically."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def tile(images: np.ndarray, columns: int | None = None, pad: int = 1) -> np.ndarray:
+    """Arranges NHWC images in [0, 1] into one (H', W', C) grid, row by row.
+
+    Args:
+        images: array of shape (n, height, width, channels), values in [0, 1].
+        columns: images per row; default the smallest square that fits.
+        pad: pixels of white between images.
+
+    Returns:
+        float array of the grid, values in [0, 1].
+
+    Example:
+        >>> tile(np.zeros((6, 2, 2, 1)), columns=3).shape
+        (5, 8, 1)
+    """
+    images = np.asarray(images, dtype=np.float32)
+    count, height, width, channels = images.shape
+    columns = columns or math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    grid = np.ones((rows * (height + pad) - pad, columns * (width + pad) - pad, channels),
+                   np.float32)
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = row * (height + pad), column * (width + pad)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
+def _atomic_path(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+
+
+def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
+    """Writes bytes to `path` through a temporary file, so readers never see half a file."""
+    path = Path(path)
+    handle, temporary = _atomic_path(path)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_png(path: str | os.PathLike, image: np.ndarray) -> Path:
+    """Saves an (H, W, C) image in [0, 1] as PNG (C = 1 gives greyscale)."""
+    import tensorflow as tf
+
+    pixels = np.clip(np.round(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
+    return write_atomically(path, tf.io.encode_png(pixels).numpy())
+
+
+def save_figure(path: str | os.PathLike, figure) -> Path:
+    """Saves a matplotlib figure as PNG atomically and closes it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return write_atomically(path, buffer.getvalue())

@@ -1,0 +1,84 @@
+"""The flags every recipe takes, with defaults read from the entry."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Sequence
+
+from zoo.paths import EXPORTED_ENV
+from zoo.registry import Entry
+from zoo.runtime.distribute import STRATEGIES
+
+JIT_CHOICES = ("auto", "on", "off")
+
+
+def _positive(kind: type, name: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a {kind.__name__}; got {text!r}")
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be positive; got {text}")
+        return value
+    return parse
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be an integer; got {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be non-negative; got {text}")
+    return value
+
+
+def build_parser(entry: Entry) -> argparse.ArgumentParser:
+    """The recipe's argument parser; `--help` documents each flag with its default."""
+    parser = argparse.ArgumentParser(
+        prog=f"python recipes/{entry.name}.py",
+        description=f"Train, checkpoint and export the zoo entry {entry.name}: {entry.description}",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="Rerunning with the same --out resumes from the last checkpoint (saved at the end "
+               "of every epoch); a finished run is not retrained.")
+    parser.add_argument("--epochs", type=_positive(int, "--epochs"), default=entry.epochs,
+                        help="total epochs to train (a resumed run trains up to this many)")
+    parser.add_argument("--batch-size", type=_positive(int, "--batch-size"),
+                        default=entry.batch_size,
+                        help="global batch size, split evenly across replicas")
+    parser.add_argument("--learning-rate", type=_positive(float, "--learning-rate"),
+                        default=entry.learning_rate, help="learning rate of every optimizer")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"folder with the data set: tensorflow-datasets' data_dir for "
+                             f"{entry.data.dataset!r}, or a folder of its raw files (MNIST IDX "
+                             "*-idx3-ubyte.gz / *-idx1-ubyte.gz); default: tensorflow-datasets' "
+                             "own folder")
+    parser.add_argument("--train-split", default=entry.data.train_split,
+                        help="split to train on, in tensorflow-datasets syntax (e.g. 'test[:8000]')")
+    parser.add_argument("--validation-split", default=entry.data.validation_split,
+                        help="held-out split evaluated after every epoch ('none' to skip)")
+    parser.add_argument("--out", type=Path, default=Path("runs") / entry.name,
+                        help="run directory for checkpoints, TensorBoard logs and sample images; "
+                             "written only by the recipe")
+    parser.add_argument("--export-dir", type=Path, default=None,
+                        help=f"exported-models folder; the model goes to <export-dir>/{entry.name}"
+                             f"/<next version>/ (default: ${EXPORTED_ENV} or the repository's "
+                             "exported/)")
+    parser.add_argument("--seed", type=_non_negative_int, default=0,
+                        help="seed of weight initialisation, shuffling and sampling noise")
+    parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
+                        help="tf.distribute strategy: auto picks multi-worker when TF_CONFIG "
+                             "names several workers, mirrored with more than one GPU, else default")
+    parser.add_argument("--steps-per-epoch", type=_positive(int, "--steps-per-epoch"),
+                        default=None, help="batches per epoch (default: one pass over the data)")
+    parser.add_argument("--jit-compile", choices=JIT_CHOICES, default="auto",
+                        help="XLA-compile the train step; auto: on with a GPU, off on CPU "
+                             "(where XLA is slower for these conv nets)")
+    return parser
+
+
+def parse_args(entry: Entry, argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parses recipe flags; bad values exit with a usage message naming the flag."""
+    return build_parser(entry).parse_args(argv)

@@ -1,0 +1,179 @@
+"""The shared training runtime: flags -> data -> strategy scope -> fit -> export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import keras
+import tensorflow as tf
+
+from zoo.data import DataUnavailableError, evaluation_dataset, load_mnist, training_stream
+from zoo.export import export_model
+from zoo.families import get_family
+from zoo.images import write_atomically
+from zoo.loading import load
+from zoo.paths import exported_root
+from zoo.registry import Entry, get_entry
+from zoo.runtime.callbacks import EpochCheckpoint, SampleGrid
+from zoo.runtime.cli import parse_args
+from zoo.runtime.distribute import is_chief, resolve_strategy
+
+RUN_FILE = "run.json"
+# Flags that define what a run computes: resuming with other values would not continue it.
+RUN_DEFINING_FLAGS = ("batch_size", "learning_rate", "seed", "steps_per_epoch", "train_split",
+                      "data_dir")
+LOADERS = {"mnist": load_mnist}
+
+
+class RunError(RuntimeError):
+    """A run cannot start as asked; the message says why and what to do."""
+
+
+def _log(message: str) -> None:
+    print(f"[zoo] {message}", flush=True)
+
+
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(args).items()}
+
+
+class RunDirectory:
+    """The `--out` folder: only the runtime writes in it, and `run.json` marks it as a run."""
+
+    def __init__(self, path: Path, entry: Entry, args: argparse.Namespace) -> None:
+        self.path = path
+        self.file = path / RUN_FILE
+        flags = _flags(args)
+        if self.file.is_file():
+            self.state = json.loads(self.file.read_text())
+            if self.state["entry"] != entry.name:
+                raise RunError(f"--out {path} holds a run of {self.state['entry']!r}, not "
+                               f"{entry.name!r}; choose another --out.")
+            changed = [key for key in RUN_DEFINING_FLAGS
+                       if self.state["flags"].get(key) != flags[key]]
+            if changed:
+                recorded = ", ".join(f"--{key.replace('_', '-')} {self.state['flags'][key]}"
+                                     for key in changed)
+                raise RunError(f"--out {path} holds a run started with {recorded}; resume with "
+                               "the same values or choose another --out.")
+            self.state["flags"] = flags
+        elif path.exists() and (not path.is_dir() or any(path.iterdir())):
+            raise RunError(f"--out {path} exists and is not a zoo run directory; choose a new or "
+                           "empty folder (the recipe writes only into its own run directories).")
+        else:
+            self.state = {"entry": entry.name, "flags": flags, "export": None}
+        self.save()
+
+    def save(self) -> None:
+        write_atomically(self.file, (json.dumps(self.state, indent=2) + "\n").encode())
+
+
+def _resolve_jit(choice: str) -> bool:
+    if choice == "auto":
+        return bool(tf.config.list_physical_devices("GPU"))
+    return choice == "on"
+
+
+def _load_split(entry: Entry, split: str, data_dir: Path | None):
+    return LOADERS[entry.data.dataset](split, data_dir)
+
+
+def train(entry: Entry, args: argparse.Namespace) -> Path:
+    """Trains (or resumes) a run of `entry` as the flags say, exports it, and returns the export.
+
+    Args:
+        entry: the zoo entry.
+        args: the parsed recipe flags (`zoo.runtime.cli.parse_args`).
+
+    Returns:
+        The export's version folder.
+    """
+    strategy = resolve_strategy(args.strategy)
+    chief = is_chief(strategy)
+    run = RunDirectory(args.out, entry, args) if chief else None
+    family = get_family(entry.family)
+    keras.utils.set_random_seed(args.seed)
+    if run and run.state["export"] and Path(run.state["export"]).is_dir():
+        _log(f"{args.out} already finished and exported to {run.state['export']}; nothing to do "
+             "(choose another --out to train again).")
+        return Path(run.state["export"])
+
+    images, labels = _load_split(entry, args.train_split, args.data_dir)
+    validation = None
+    if args.validation_split != "none":
+        validation = _load_split(entry, args.validation_split, args.data_dir)
+    jit_compile = _resolve_jit(args.jit_compile)
+
+    with strategy.scope():
+        model = family.model_class(**entry.model_config, seed=args.seed)
+        model.compile(**family.optimizers(args.learning_rate), jit_compile=jit_compile)
+        epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        state = {"epoch": epoch, "model": list(model.variables)}
+        for name, (optimizer, variables) in model.optimizer_targets().items():
+            optimizer.build(variables)
+            state[name] = list(optimizer.variables)
+        checkpoint = tf.train.Checkpoint(**state)
+    checkpoint_dir = args.out / "checkpoints" if chief else Path(tempfile.mkdtemp())
+    manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        _log(f"resuming from {manager.latest_checkpoint} (epoch {int(epoch.numpy())} done)")
+    start = int(epoch.numpy())
+
+    if start < args.epochs:
+        stream, steps = training_stream(
+            (images, labels), batch_size=args.batch_size, seed=args.seed,
+            preprocess=family.preprocess, steps_per_epoch=args.steps_per_epoch, start_epoch=start)
+        validation_data = None if validation is None else evaluation_dataset(
+            validation, batch_size=args.batch_size, seed=args.seed + 1,
+            preprocess=family.preprocess)
+        _log(f"training {entry.name} on {len(images)} examples ({args.train_split}), epochs "
+             f"{start + 1}-{args.epochs} of {steps} steps, global batch {args.batch_size}, "
+             f"{type(strategy).__name__} with {strategy.num_replicas_in_sync} replica(s), "
+             f"jit_compile={jit_compile}")
+        callbacks: list[keras.callbacks.Callback] = [EpochCheckpoint(manager, epoch)]
+        if chief:
+            callbacks += [
+                keras.callbacks.CSVLogger(str(args.out / "history.csv"), append=True),
+                keras.callbacks.TensorBoard(str(args.out / "tensorboard"), write_graph=False),
+                SampleGrid(args.out / "samples", family.preview, seed=args.seed),
+            ]
+        model.fit(stream, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
+                  validation_data=validation_data, callbacks=callbacks,
+                  verbose=1 if sys.stdout.isatty() else 2)
+    if not chief:
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+        return Path()
+
+    details = {"training": {
+        "command": " ".join([f"python recipes/{entry.name}.py", *sys.argv[1:]]),
+        "dataset": entry.data.dataset, "train_split": args.train_split,
+        "train_examples": len(images), "epochs": args.epochs, "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate, "seed": args.seed}}
+    version = export_model(model, entry, args.export_dir or exported_root(), details)
+    run.state["export"] = str(version)
+    run.save()
+    _log(f"exported to {version}")
+    plot_images = (validation or (images, labels))[0]
+    for path in family.plots(load(version.resolve()), plot_images, args.out / "plots"):
+        _log(f"wrote {path}")
+    return version
+
+
+def main(entry_name: str, argv: Sequence[str] | None = None) -> int:
+    """A recipe's entry point: parse flags, train, export; user errors exit 2 with one sentence."""
+    entry = get_entry(entry_name)
+    args = parse_args(entry, argv)
+    try:
+        train(entry, args)
+    except (DataUnavailableError, RunError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

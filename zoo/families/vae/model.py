@@ -158,6 +158,8 @@ class VAE(keras.Model):
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        # The networks are functional models, so every weight exists already.
+        self.built = True
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:

@@ -1,0 +1,95 @@
+"""The VAE: losses as defined, training lowers them, config round trip, binarisation."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.families.vae import VAE, Sampling, binarize
+from helpers import digit_like_images
+
+
+def _binary_images(count: int, seed: int = 0) -> np.ndarray:
+    images, _ = digit_like_images(count, seed)
+    return (images[..., None] > 127).astype("float32")
+
+
+def test_sampling_is_mean_plus_scaled_noise():
+    layer = Sampling(seed=3)
+    mean = np.full((20000, 1), 2.0, "float32")
+    log_variance = np.full((20000, 1), np.log(0.25), "float32")
+    draws = layer(mean, log_variance).numpy()
+    assert draws.mean() == pytest.approx(2.0, abs=0.02)
+    assert draws.std() == pytest.approx(0.5, abs=0.02)
+
+
+def test_losses_match_their_definitions():
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=3, filters=(4,), beta=4.0, seed=0)
+    images = _binary_images(4)[:, ::3, ::3][:, :8, :8]
+    epsilon = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    vae.sampling.noise = lambda mean: tf.constant(epsilon)
+    losses = {key: value.numpy() for key, value in vae.per_example_losses(images).items()}
+
+    mean, log_variance = (value.numpy() for value in vae.encoder(images))
+    latent = mean + np.exp(0.5 * log_variance) * epsilon
+    probabilities = 1 / (1 + np.exp(-vae.decoder(latent).numpy().astype("float64")))
+    bernoulli_nll = -(images * np.log(probabilities)
+                      + (1 - images) * np.log(1 - probabilities)).sum(axis=(1, 2, 3))
+    kl = 0.5 * (np.exp(log_variance) + mean ** 2 - 1 - log_variance).sum(axis=1)
+    np.testing.assert_allclose(losses["reconstruction_loss"], bernoulli_nll, rtol=1e-4)
+    np.testing.assert_allclose(losses["kl_loss"], kl, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(losses["loss"], bernoulli_nll + 4.0 * kl, rtol=1e-4)
+
+
+def test_a_few_steps_lower_the_loss():
+    keras.utils.set_random_seed(0)
+    vae = VAE(latent_dim=4, filters=(8, 16), seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(2e-3))
+    images = _binary_images(128)
+    before = vae.evaluate(images, batch_size=64, verbose=0, return_dict=True)
+    history = vae.fit(images, batch_size=32, epochs=4, verbose=0)
+    after = vae.evaluate(images, batch_size=64, verbose=0, return_dict=True)
+    assert set(history.history) == {"loss", "reconstruction_loss", "kl_loss"}
+    assert after["loss"] < 0.9 * before["loss"]
+
+
+def test_config_round_trip_rebuilds_the_same_architecture():
+    vae = zoo.build("vae_mnist", latent_dim=2, beta=4.0)
+    clone = VAE.from_config(vae.get_config())
+    assert clone.get_config() == vae.get_config()
+    assert clone.beta == 4.0 and clone.latent_dim == 2
+    assert [w.shape for w in clone.weights] == [w.shape for w in vae.weights]
+
+
+def test_bad_config_is_refused_with_the_value():
+    with pytest.raises(ValueError, match="divisible by 2\\*\\*len\\(filters\\) = 4"):
+        VAE(image_shape=(30, 30, 1), filters=(8, 16))
+    with pytest.raises(ValueError, match="beta"):
+        VAE(beta=-1.0)
+    with pytest.raises(ValueError, match="Unknown model config key.*latent_size"):
+        zoo.build("vae_mnist", latent_size=2)
+
+
+def test_binarize_draws_bernoulli_pixels_reproducibly():
+    image = tf.fill([200, 200], tf.constant(64, tf.uint8))
+    first = binarize(image, tf.constant([1, 2], tf.int64)).numpy()
+    assert set(np.unique(first)) <= {0.0, 1.0}
+    assert first.mean() == pytest.approx(64 / 255, abs=0.01)
+    np.testing.assert_array_equal(first, binarize(image, tf.constant([1, 2], tf.int64)))
+    assert not np.array_equal(first, binarize(image, tf.constant([1, 3], tf.int64)))
+
+
+def test_importance_weighted_bound_is_tighter_than_the_elbo():
+    keras.utils.set_random_seed(1)
+    vae = VAE(latent_dim=4, filters=(8, 16), seed=0)
+    vae.compile(optimizer=keras.optimizers.Adam(2e-3))
+    images = _binary_images(64)
+    vae.fit(images, batch_size=32, epochs=2, verbose=0)
+    elbo = vae.negative_elbo(images[:8], draws=256).numpy()
+    iwae = vae.importance_weighted_nll(images[:8], k=256, chunk=100).numpy()
+    one_sample = vae.importance_weighted_nll(images[:8], k=1).numpy()
+    assert np.all(iwae <= elbo + 1e-3)
+    assert one_sample.mean() == pytest.approx(elbo.mean(), rel=0.05)

@@ -1,0 +1,33 @@
+"""Data the tests generate: MNIST-format IDX files and digit-like images."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_idx(path: Path, array: np.ndarray) -> Path:
+    """Writes a uint8 array as a gzip IDX file (the MNIST distribution format)."""
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as file:
+        file.write(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+    return path
+
+
+def digit_like_images(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """28x28 uint8 images of four blocky prototypes with noise, and their labels."""
+    rng = np.random.default_rng(seed)
+    prototypes = np.zeros((4, 28, 28), np.uint8)
+    prototypes[0, 4:24, 10:18] = 255
+    prototypes[1, 10:18, 4:24] = 255
+    prototypes[2, 4:12, 4:24] = 255
+    prototypes[3, 16:24, 4:24] = 255
+    labels = rng.integers(0, 4, count)
+    noise = rng.integers(0, 40, (count, 28, 28))
+    images = np.clip(prototypes[labels].astype(int) + noise - 20, 0, 255).astype(np.uint8)
+    return images, labels.astype(np.uint8)

@@ -1,0 +1,9 @@
+"""Data for the zoo: data set loaders and the shared `tf.data` input pipeline."""
+
+from __future__ import annotations
+
+from zoo.data.mnist import DataUnavailableError, load_mnist, read_idx
+from zoo.data.pipeline import evaluation_dataset, training_stream
+
+__all__ = ["DataUnavailableError", "evaluation_dataset", "load_mnist", "read_idx",
+           "training_stream"]

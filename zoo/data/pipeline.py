@@ -1,0 +1,186 @@
+"""The `tf.data` input pipeline every zoo model trains and evaluates through.
+
+Training reads an infinite stream of batches made of passes over the data
+(pass p = one shuffled traversal). Every random choice, the order of a pass
+and the per-example seed handed to `preprocess`, is a function of
+(seed, pass, example index) alone, never of global random state or of how
+many batches were drawn before. So a run resumed at epoch k gets exactly the
+batches an uninterrupted run would have seen from epoch k on, and the stream
+can start there without computing the batches before it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["evaluation_dataset", "training_stream"]
+
+# Distinct streams derived from one seed, so the pass order, the training draws and
+# the held-out draws never reuse each other's randomness.
+_ORDER_STREAM = 1
+_TRAIN_STREAM = 2
+_EVAL_STREAM = 3
+# Pinned rather than "auto_select" so orders and seeds do not depend on the device.
+_ALG = "philox"
+
+
+def _fold_in(key: tf.Tensor, data: Any) -> tf.Tensor:
+    return tf.random.experimental.stateless_fold_in(key, tf.cast(data, tf.int64), alg=_ALG)
+
+
+def _root_key(seed: int, stream: int) -> tf.Tensor:
+    return _fold_in(tf.constant([seed, 0], tf.int64), stream)
+
+
+def _check_int(name: str, value: Any, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r}.")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
+    return value
+
+
+def _as_tensors(features: Any) -> tuple[tuple[tf.Tensor, ...], int]:
+    """Validates `features` and converts them to tensors once, which serves as the cache."""
+    if not isinstance(features, (tuple, list)):
+        raise ValueError("features must be a tuple of arrays, e.g. (images,) or (images, labels);"
+                         f" got {type(features).__name__}.")
+    if not features:
+        raise ValueError("features must hold at least one array, got an empty tuple.")
+    arrays = [np.asarray(array) for array in features]
+    for position, array in enumerate(arrays):
+        if array.ndim == 0:
+            raise ValueError(f"features[{position}] must have a leading example dimension, "
+                             "got a scalar.")
+    lengths = [len(array) for array in arrays]
+    if len(set(lengths)) > 1:
+        raise ValueError(f"features must all hold the same number of examples, got lengths "
+                         f"{lengths}.")
+    if lengths[0] == 0:
+        raise ValueError("features hold no examples (length 0).")
+    return tuple(tf.convert_to_tensor(array) for array in arrays), lengths[0]
+
+
+def _check_seed(seed: Any) -> int:
+    seed = _check_int("seed", seed)
+    if not -(2**63) <= seed < 2**63:
+        raise ValueError(f"seed must fit in int64, got {seed}.")
+    return seed
+
+
+def training_stream(
+    features: tuple[np.ndarray, ...],
+    *,
+    batch_size: int,
+    seed: int,
+    preprocess: Callable[..., Any],
+    steps_per_epoch: int | None = None,
+    start_epoch: int = 0,
+) -> tuple[tf.data.Dataset, int]:
+    """The infinite, reproducible stream of training batches, starting at an epoch.
+
+    Pass p (p = 0, 1, 2, ...) visits every example once in an order drawn from
+    (seed, p) and is cut into batches of `batch_size`; its last batch may be smaller,
+    and no batch mixes two passes. An epoch is `steps_per_epoch` consecutive batches
+    of that stream, which need not line up with the passes.
+
+    Args:
+        features: equal-length arrays, e.g. `(images,)` or `(images, labels)`; they are
+            held in memory.
+        batch_size: examples per batch, at least 1.
+        seed: the seed every order and per-example seed is derived from.
+        preprocess: called per example as `preprocess(*example_features, seed)` where
+            `seed` is an int64 tensor of shape [2] derived from (seed, pass, index of the
+            example in `features`), for `tf.random.stateless_*` ops; returns what the
+            model's `train_step` receives (a tensor or a tuple).
+        steps_per_epoch: batches per epoch; None means one pass,
+            `ceil(len(features[0]) / batch_size)`.
+        start_epoch: epochs already done; the stream starts at batch
+            `start_epoch * steps_per_epoch` without computing the batches before it.
+
+    Returns:
+        `(dataset, steps_per_epoch)`: the infinite batched dataset and the batches per epoch
+        to pass to `fit`.
+
+    Raises:
+        ValueError: an argument is invalid (names the value).
+    """
+    tensors, count = _as_tensors(features)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    seed = _check_seed(seed)
+    start_epoch = _check_int("start_epoch", start_epoch, minimum=0)
+    batches_per_pass = math.ceil(count / batch_size)
+    if steps_per_epoch is None:
+        steps_per_epoch = batches_per_pass
+    steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+
+    first_pass, first_batch = divmod(start_epoch * steps_per_epoch, batches_per_pass)
+    # Dropping whole batches' worth of positions from the first pass's order keeps the
+    # batch boundaries where the uninterrupted stream has them, and skips no computation.
+    first_position = tf.constant(first_batch * batch_size, tf.int64)
+    order_key = _root_key(seed, _ORDER_STREAM)
+    train_key = _root_key(seed, _TRAIN_STREAM)
+
+    def one_pass(pass_index: tf.Tensor) -> tf.data.Dataset:
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(count, dtype=tf.int64), seed=_fold_in(order_key, pass_index), alg=_ALG)
+        start = tf.where(tf.equal(pass_index, first_pass), first_position,
+                         tf.constant(0, tf.int64))
+        pass_key = _fold_in(train_key, pass_index)
+
+        def example(index: tf.Tensor) -> Any:
+            values = tuple(tf.gather(tensor, index) for tensor in tensors)
+            return preprocess(*values, _fold_in(pass_key, index))
+
+        return (tf.data.Dataset.from_tensor_slices(order[start:])
+                .map(example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+                .batch(batch_size))
+
+    dataset = (tf.data.Dataset.counter(start=first_pass, dtype=tf.int64)
+               .flat_map(one_pass)
+               .apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
+               .prefetch(tf.data.AUTOTUNE))
+    return dataset, steps_per_epoch
+
+
+def evaluation_dataset(
+    features: tuple[np.ndarray, ...],
+    *,
+    batch_size: int,
+    seed: int,
+    preprocess: Callable[..., Any],
+) -> tf.data.Dataset:
+    """One unshuffled, batched pass whose random preprocessing is the same on every read.
+
+    Args:
+        features: equal-length arrays, e.g. `(images, labels)`.
+        batch_size: examples per batch, at least 1; the last batch may be smaller.
+        seed: the seed the per-example seeds are derived from.
+        preprocess: called per example as `preprocess(*example_features, seed)` where
+            `seed` is an int64 tensor of shape [2] derived from (seed, index of the example),
+            so a held-out set gets one fixed draw.
+
+    Returns:
+        The finite batched dataset.
+
+    Raises:
+        ValueError: an argument is invalid (names the value).
+    """
+    tensors, count = _as_tensors(features)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    eval_key = _root_key(_check_seed(seed), _EVAL_STREAM)
+
+    def example(index: tf.Tensor, *values: tf.Tensor) -> Any:
+        return preprocess(*values, _fold_in(eval_key, index))
+
+    indices = tf.range(count, dtype=tf.int64)
+    return (tf.data.Dataset.from_tensor_slices((indices, *tensors))
+            .map(example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            .batch(batch_size)
+            .prefetch(tf.data.AUTOTUNE))

@@ -84,8 +84,8 @@ def _version_folder(entry_dir: Path, version: int | None, what: str) -> Path:
     available = versions(entry_dir)
     if not available:
         raise FileNotFoundError(
-            f"No exported versions of {what} in {entry_dir}; train it with its recipe "
-            f"(python recipes/<entry>.py) or point {EXPORTED_ENV} at a folder of exports.")
+            f"No exported versions of {what} in {entry_dir}; train and export one with "
+            f"`python recipes/<entry>.py`, or point {EXPORTED_ENV} at a folder of exports.")
     if version is None:
         return entry_dir / str(available[-1])
     if isinstance(version, bool) or not isinstance(version, int) or version not in available:
@@ -101,7 +101,7 @@ def resolve(name_or_path: str | os.PathLike, version: int | None = None) -> Path
         entry_dir = (root / name_or_path).resolve()
         if entry_dir.parent != root:
             raise ValueError(f"{name_or_path!r} resolves outside {root}.")
-        if not entry_dir.is_dir():
+        if not entry_dir.is_dir() and name_or_path not in ENTRIES:
             known = sorted(set(ENTRIES) | {path.name for path in root.glob("*") if versions(path)})
             raise ValueError(f"Unknown zoo entry {name_or_path!r}; known entries: "
                              f"{', '.join(known)} (exports are read from {root}).")

@@ -1,0 +1,147 @@
+"""Export -> zoo.load round trip, and every error zoo.load promises."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.export import METADATA_FILE, export_model
+from zoo.registry import get_entry
+
+VAE_SIGNATURES = {"reconstruct", "encode", "decode", "sample", "score"}
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A small untrained vae_mnist exported twice under a fresh exported-models folder."""
+    root = tmp_path_factory.mktemp("exported")
+    model = zoo.build("vae_mnist", latent_dim=3)
+    first = export_model(model, get_entry("vae_mnist"), root, {"training": {"epochs": 0}})
+    second = export_model(model, get_entry("vae_mnist"), root)
+    return model, root, first, second
+
+
+@pytest.fixture
+def exported_env(exported, monkeypatch):
+    model, root, first, second = exported
+    monkeypatch.setenv("ZOO_EXPORTED_DIR", str(root))
+    return exported
+
+
+def test_exports_take_the_next_version_and_leave_no_staging(exported):
+    _, root, first, second = exported
+    assert (first.name, second.name) == ("1", "2")
+    assert sorted(path.name for path in (root / "vae_mnist").iterdir()) == ["1", "2"]
+    metadata = json.loads((first / METADATA_FILE).read_text())
+    assert metadata["entry"] == "vae_mnist" and metadata["model_config"]["latent_dim"] == 3
+    assert metadata["training"] == {"epochs": 0}
+
+
+def test_load_by_name_takes_the_highest_version_and_decode_matches(exported_env):
+    model, _, first, second = exported_env
+    loaded = zoo.load("vae_mnist")
+    assert loaded.path == second
+    assert zoo.load("vae_mnist", version=1).path == first
+    latent = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    np.testing.assert_allclose(loaded.decode(latent), model.decode(latent).numpy(), atol=1e-6)
+    np.testing.assert_allclose(loaded.decode(latent=latent), loaded.decode(latent))
+
+
+def test_signatures_compute_what_they_name(exported_env):
+    model, *_ = exported_env
+    loaded = zoo.load("vae_mnist")
+    assert set(loaded.signatures) == VAE_SIGNATURES
+    images = (np.random.default_rng(1).random((4, 28, 28, 1)) > 0.5).astype("float32")
+    posterior = loaded.encode(images)
+    assert set(posterior) == {"mean", "log_variance"} and posterior["mean"].shape == (4, 3)
+    np.testing.assert_allclose(loaded.reconstruct(images), model.decode(posterior["mean"]),
+                               atol=1e-6)
+    first = loaded.sample(count=6, seed=7)
+    assert first.shape == (6, 28, 28, 1) and 0.0 <= first.min() and first.max() <= 1.0
+    np.testing.assert_array_equal(first, loaded.sample(count=6, seed=7))
+    assert not np.array_equal(first, loaded.sample(count=6, seed=8))
+    scores = loaded.score(images)
+    assert scores.shape == (4,)
+    np.testing.assert_array_equal(scores, loaded.score(images))
+    np.testing.assert_allclose(scores, model.negative_elbo(images, draws=16).numpy(), rtol=1e-5)
+
+
+def test_unknown_names_and_escapes_are_refused(exported_env, tmp_path):
+    with pytest.raises(ValueError, match="Unknown zoo entry 'vae_cifar'.*vae_mnist"):
+        zoo.load("vae_cifar")
+    for bad in ("../x", "../../etc", "vae_mnist/../../x", "a/b"):
+        with pytest.raises(ValueError, match="neither an entry name"):
+            zoo.load(bad)
+    with pytest.raises(ValueError, match="no version 7; available versions: 1, 2"):
+        zoo.load("vae_mnist", version=7)
+    with pytest.raises(FileNotFoundError, match="No export directory"):
+        zoo.load(tmp_path / "missing")
+
+
+def test_a_path_loads_a_version_folder_or_an_entry_folder(exported):
+    _, root, first, second = exported
+    assert zoo.load(first).path == first
+    assert zoo.load(root / "vae_mnist").path == second
+    assert zoo.load(str(root / "vae_mnist"), version=1).path == first
+
+
+def test_bad_inputs_name_the_expected_input(exported_env):
+    loaded = zoo.load("vae_mnist")
+    with pytest.raises(ValueError, match=r"decode\(\) expects 'latent'.*shape \(batch, 3\); "
+                                         r"got shape \(2, 4\)"):
+        loaded.decode(np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError, match=r"values in \[0.0, 1.0\]; got a maximum of 255"):
+        loaded.reconstruct(np.full((1, 28, 28, 1), 255.0))
+    with pytest.raises(ValueError, match="got shape \\(28, 28, 1\\)"):
+        loaded.encode(np.zeros((28, 28, 1)))
+    with pytest.raises(ValueError, match="got dtype <U1"):
+        loaded.score(np.full((1, 28, 28, 1), "a"))
+    with pytest.raises(ValueError, match="'count'.*got a minimum of 0"):
+        loaded.sample(count=0, seed=1)
+    with pytest.raises(ValueError, match="'seed'.*got dtype float64"):
+        loaded.sample(count=2, seed=0.5)
+    with pytest.raises(TypeError, match=r"missing input seed"):
+        loaded.sample(count=2)
+    with pytest.raises(AttributeError, match="no signature 'generate'"):
+        loaded.generate
+
+
+def test_signatures_check_range_in_the_graph_and_load_in_the_session_loader(exported):
+    """What a TF Serving client sees: the v1 graph/session loader and in-graph input checks."""
+    _, _, first, _ = exported
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], str(first))
+        assert VAE_SIGNATURES | {"serving_default"} <= set(meta_graph.signature_def)
+        default = meta_graph.signature_def["serving_default"]
+        assert set(default.inputs) == {"images"} and set(default.outputs) == {"reconstructions"}
+        sample = meta_graph.signature_def["sample"]
+        assert set(sample.inputs) == {"count", "seed"} and set(sample.outputs) == {"images"}
+        images = session.run(sample.outputs["images"].name,
+                             {sample.inputs["count"].name: 3, sample.inputs["seed"].name: 5})
+        assert images.shape == (3, 28, 28, 1)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="values in \\[0.0, 1.0\\]"):
+            session.run(default.outputs["reconstructions"].name,
+                        {default.inputs["images"].name: np.full((1, 28, 28, 1), 3.0)})
+    np.testing.assert_allclose(zoo.load(first).sample(count=3, seed=5), images, atol=1e-6)
+
+
+def test_available_and_build():
+    assert "vae_mnist" in zoo.available()
+    assert all(isinstance(text, str) and text for text in zoo.available().values())
+    with pytest.raises(ValueError, match="known entries: vae_mnist"):
+        zoo.build("nope")
+
+
+def test_the_shipped_export_loads_offline(monkeypatch):
+    """The README's quickstart: the committed exported/vae_mnist works on a fresh clone."""
+    monkeypatch.delenv("ZOO_EXPORTED_DIR", raising=False)
+    vae = zoo.load("vae_mnist")
+    assert vae.path.parent == Path(zoo.__file__).resolve().parent.parent / "exported" / "vae_mnist"
+    images = vae.sample(count=8, seed=0)
+    assert images.shape == (8, 28, 28, 1)
+    assert vae.metadata["training"]["train_split"] == "test[:8000]"

@@ -19,8 +19,8 @@ class DataSpec:
     """Where an entry's examples come from.
 
     Attributes:
-        dataset: the tensorflow-datasets name (`mnist`); `zoo.data.load_dataset` knows
-            each name's offline alternative (IDX files for MNIST).
+        dataset: the tensorflow-datasets name (`mnist`); the runtime's loader for it
+            also reads the data set's raw files from `--data-dir` (IDX files for MNIST).
         train_split: split the recipe trains on, in tensorflow-datasets syntax.
         validation_split: held-out split evaluated after each epoch.
     """

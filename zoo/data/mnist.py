@@ -197,14 +197,14 @@ def _provide_hint(base: str) -> str:
             "--data_dir FOLDER`) and pass --data-dir FOLDER")
 
 
-def _download_endpoint(builder) -> tuple[str, int]:
-    """The host and port a download of `builder` connects to first (its proxy, if any)."""
+def _download_endpoint(builder) -> tuple[str, int, str]:
+    """The host, port and role ("proxy" or "host") a download of `builder` connects to first."""
     url = urllib.parse.urlsplit(getattr(builder, "URL", None) or _FALLBACK_DOWNLOAD_URL)
     proxy = urllib.request.getproxies().get(url.scheme)
     if proxy and not urllib.request.proxy_bypass(url.hostname or ""):
         proxy_url = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        return proxy_url.hostname or "", proxy_url.port or 80
-    return url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+        return proxy_url.hostname or "", proxy_url.port or 80, "proxy"
+    return url.hostname or "", url.port or (443 if url.scheme == "https" else 80), "host"
 
 
 def _unreachable(host: str, port: int) -> OSError | None:
@@ -230,8 +230,9 @@ def _unreachable(host: str, port: int) -> OSError | None:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    detail = text[0] if text else ""
+    # The detail goes inside a one-sentence message, so only its first sentence is kept.
+    lines = str(error).strip().splitlines()
+    detail = lines[0].split(". ")[0] if lines else ""
     if len(detail) > 160:
         detail = detail[:157] + "..."
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
@@ -267,21 +268,24 @@ def _load_tfds(split: _Split, data_dir: Path | None, tried: str) -> tuple[np.nda
     except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
         raise unavailable(where, _first_line(error)) from error
 
+    # Reading comes before any check of `is_prepared()` so that whatever can be read is read
+    # without touching the network, including builders whose reading is replaced
+    # (tfds.testing.mock_data leaves them "unprepared").
     try:
         return _read_tfds(builder, split)
     except AssertionError:
-        # tensorflow-datasets signals "nothing prepared in data_dir" with an AssertionError;
-        # anything else (or the same class from elsewhere) is a real failure to surface.
+        # tensorflow-datasets reports "no data in data_dir" with an AssertionError; on a
+        # prepared builder the same class means a real failure, which must surface.
         if builder.is_prepared():
             raise
 
     # An offline download_and_prepare takes minutes to fail: its HTTP client retries each
     # file ten times with exponential backoff (about 205 s measured). One connection attempt
     # to the download host tells within seconds whether a download can work at all.
-    host, port = _download_endpoint(builder)
+    host, port, role = _download_endpoint(builder)
     reason = _unreachable(host, port)
     if reason is not None:
-        raise unavailable(where, f"no network: cannot reach {host}:{port}, "
+        raise unavailable(where, f"no network: cannot reach {role} {host}:{port}, "
                                  f"{_first_line(reason)}") from reason
     try:
         builder.download_and_prepare()

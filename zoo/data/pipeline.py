@@ -11,7 +11,6 @@ can start there without computing the batches before it.
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, Callable
 
@@ -86,8 +85,9 @@ def training_stream(
     """The infinite, reproducible stream of training batches, starting at an epoch.
 
     Pass p (p = 0, 1, 2, ...) visits every example once in an order drawn from
-    (seed, p) and is cut into batches of `batch_size`; its last batch may be smaller,
-    and no batch mixes two passes. An epoch is `steps_per_epoch` consecutive batches
+    (seed, p) and is cut into full batches of `batch_size`; the few examples left over
+    are dropped from that pass (a different few each pass), so every step splits the
+    same global batch across replicas, and no batch mixes two passes. An epoch is `steps_per_epoch` consecutive batches
     of that stream, which need not line up with the passes.
 
     Args:
@@ -100,7 +100,7 @@ def training_stream(
             example in `features`), for `tf.random.stateless_*` ops; returns what the
             model's `train_step` receives (a tensor or a tuple).
         steps_per_epoch: batches per epoch; None means one pass,
-            `ceil(len(features[0]) / batch_size)`.
+            `len(features[0]) // batch_size`.
         start_epoch: epochs already done; the stream starts at batch
             `start_epoch * steps_per_epoch` without computing the batches before it.
 
@@ -115,7 +115,10 @@ def training_stream(
     batch_size = _check_int("batch_size", batch_size, minimum=1)
     seed = _check_seed(seed)
     start_epoch = _check_int("start_epoch", start_epoch, minimum=0)
-    batches_per_pass = math.ceil(count / batch_size)
+    if batch_size > count:
+        raise ValueError(f"batch_size {batch_size} is larger than the {count} examples; "
+                         "use a smaller batch size.")
+    batches_per_pass = count // batch_size
     if steps_per_epoch is None:
         steps_per_epoch = batches_per_pass
     steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, minimum=1)
@@ -140,7 +143,7 @@ def training_stream(
 
         return (tf.data.Dataset.from_tensor_slices(order[start:])
                 .map(example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-                .batch(batch_size))
+                .batch(batch_size, drop_remainder=True))
 
     dataset = (tf.data.Dataset.counter(start=first_pass, dtype=tf.int64)
                .flat_map(one_pass)

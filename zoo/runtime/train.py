@@ -147,7 +147,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path:
             ]
         model.fit(stream, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
                   validation_data=validation_data, callbacks=callbacks,
-                  verbose=1 if sys.stdout.isatty() else 2)
+                  shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
     if not chief:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return Path()

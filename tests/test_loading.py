@@ -71,6 +71,14 @@ def test_signatures_compute_what_they_name(exported_env):
     np.testing.assert_allclose(scores, model.negative_elbo(images, draws=16).numpy(), rtol=1e-5)
 
 
+def test_keras_model_rebuilds_the_exported_network(exported_env):
+    model, *_ = exported_env
+    rebuilt = zoo.load("vae_mnist").keras_model()
+    assert rebuilt.get_config() == model.get_config()
+    for mine, theirs in zip(rebuilt.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+
+
 def test_unknown_names_and_escapes_are_refused(exported_env, tmp_path):
     with pytest.raises(ValueError, match="Unknown zoo entry 'vae_cifar'.*vae_mnist"):
         zoo.load("vae_cifar")

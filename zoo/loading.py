@@ -76,6 +76,28 @@ class ExportedModel:
         result = {key: outputs[key].numpy() for key in declaration.outputs}
         return result[declaration.outputs[0]] if len(result) == 1 else result
 
+    def keras_model(self):
+        """The exported network as a Keras model of its family, with the exported weights.
+
+        For evaluation or fine-tuning in Python; serving uses the signatures.
+
+        Example:
+            >>> vae = zoo.load("vae_mnist").keras_model()
+            >>> vae.latent_dim
+            16
+        """
+        from zoo.families import get_family
+
+        model = get_family(self.metadata["family"]).model_class.from_config(
+            self.metadata["model_config"])
+        exported = self._saved_model.variables
+        if [tuple(v.shape) for v in exported] != [tuple(v.shape) for v in model.variables]:
+            raise ValueError(f"The variables in {self.path} do not match the architecture in its "
+                             f"{METADATA_FILE}; re-export the model.")
+        for target, value in zip(model.variables, exported):
+            target.assign(value)
+        return model
+
     def __repr__(self) -> str:
         return f"<ExportedModel {self.name} from {self.path}: {', '.join(self.signatures)}>"
 

@@ -14,11 +14,13 @@ JIT_CHOICES = ("auto", "on", "off")
 
 
 def _positive(kind: type, name: str):
+    noun = "an integer" if kind is int else "a number"
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a {kind.__name__}; got {text!r}")
+            raise argparse.ArgumentTypeError(f"{name} must be {noun}; got {text!r}")
         if value <= 0:
             raise argparse.ArgumentTypeError(f"{name} must be positive; got {text}")
         return value

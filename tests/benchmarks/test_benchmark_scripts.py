@@ -1,0 +1,59 @@
+"""The benchmark scripts run end to end on small generated data and print their figures."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+import zoo
+from zoo.export import METADATA_FILE, export_model
+from zoo.registry import get_entry
+from helpers import REPO
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+
+def test_likelihood_benchmark_reports_a_bound_and_records_it(tmp_path, mnist_idx_dir, capsys):
+    version = export_model(zoo.build("vae_mnist"), get_entry("vae_mnist"), tmp_path)
+    assert _script("vae_likelihood").main([
+        "--model", str(version), "--data-dir", str(mnist_idx_dir), "--split", "test[:6]",
+        "--k", "20", "--elbo-draws", "20", "--batch-size", "4", "--update-metadata"]) == 0
+    output = capsys.readouterr().out
+    result = json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
+    assert result["images"] == 6 and result["k"] == 20
+    # The importance-weighted estimate is a tighter bound than the ELBO.
+    assert result["nll_nats"] <= result["negative_elbo_nats"] + 0.5
+    assert "IWAE (k=50), Burda et al. 2016" in output
+    recorded = json.loads((version / METADATA_FILE).read_text())["evaluation"]
+    assert recorded == result
+
+
+def test_likelihood_benchmark_names_a_missing_model(tmp_path, capsys):
+    assert _script("vae_likelihood").main(["--model", str(tmp_path / "none")]) == 2
+    assert "No export directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", [["--k", "0"], ["--batch-size", "-1"]])
+def test_likelihood_benchmark_refuses_bad_flags(bad):
+    with pytest.raises(SystemExit):
+        _script("vae_likelihood").main(bad)
+
+
+def test_throughput_benchmark_prints_both_rates_and_their_ratio(mnist_idx_dir, capsys):
+    assert _script("train_throughput").main([
+        "--entry", "vae_mnist", "--data-dir", str(mnist_idx_dir), "--split", "train",
+        "--batch-size", "8", "--steps", "2", "--runs", "2"]) == 0
+    output = capsys.readouterr().out
+    result = json.loads(output.strip().splitlines()[-1])
+    assert result["pipeline"] > 0 and result["in_memory"] > 0 and result["pipeline_alone"] > 0
+    assert result["ratio_pipeline_to_in_memory"] == pytest.approx(
+        result["pipeline"] / result["in_memory"], abs=1e-3)
+    assert "pipeline / in-memory" in output

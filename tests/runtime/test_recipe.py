@@ -71,7 +71,7 @@ def test_missing_data_is_one_sentence_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: Could not load MNIST") and "--data-dir" in last
-    assert not (tmp_path / "exported").exists()
+    assert not (tmp_path / "exported").exists() and not (tmp_path / "run").exists()
 
 
 def test_an_out_folder_that_is_not_a_run_is_left_alone(tmp_path, mnist_idx_dir, capsys):

@@ -26,8 +26,7 @@ from zoo.runtime.distribute import is_chief, resolve_strategy
 
 RUN_FILE = "run.json"
 # Flags that define what a run computes: resuming with other values would not continue it.
-RUN_DEFINING_FLAGS = ("batch_size", "learning_rate", "seed", "steps_per_epoch", "train_split",
-                      "data_dir")
+RUN_DEFINING_FLAGS = ("batch_size", "learning_rate", "seed", "steps_per_epoch", "train_split")
 LOADERS = {"mnist": load_mnist}
 
 
@@ -45,7 +44,11 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 class RunDirectory:
-    """The `--out` folder: only the runtime writes in it, and `run.json` marks it as a run."""
+    """The `--out` folder: only the runtime writes in it, and `run.json` marks it as a run.
+
+    Opening one only checks it; nothing is written until `save()`, so a run that
+    cannot start (no data, say) leaves no folder behind.
+    """
 
     def __init__(self, path: Path, entry: Entry, args: argparse.Namespace) -> None:
         self.path = path
@@ -69,7 +72,6 @@ class RunDirectory:
                            "empty folder (the recipe writes only into its own run directories).")
         else:
             self.state = {"entry": entry.name, "flags": flags, "export": None}
-        self.save()
 
     def save(self) -> None:
         write_atomically(self.file, (json.dumps(self.state, indent=2) + "\n").encode())
@@ -85,7 +87,7 @@ def _load_split(entry: Entry, split: str, data_dir: Path | None):
     return LOADERS[entry.data.dataset](split, data_dir)
 
 
-def train(entry: Entry, args: argparse.Namespace) -> Path:
+def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     """Trains (or resumes) a run of `entry` as the flags say, exports it, and returns the export.
 
     Args:
@@ -93,7 +95,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path:
         args: the parsed recipe flags (`zoo.runtime.cli.parse_args`).
 
     Returns:
-        The export's version folder.
+        The export's version folder (None on the workers of a multi-worker run
+        that are not the chief: only the chief writes files).
     """
     strategy = resolve_strategy(args.strategy)
     chief = is_chief(strategy)
@@ -110,6 +113,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path:
     if args.validation_split != "none":
         validation = _load_split(entry, args.validation_split, args.data_dir)
     jit_compile = _resolve_jit(args.jit_compile)
+    if run:
+        run.save()
 
     with strategy.scope():
         model = family.model_class(**entry.model_config, seed=args.seed)
@@ -150,7 +155,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path:
                   shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
     if not chief:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
-        return Path()
+        return None
 
     details = {"training": {
         "command": " ".join([f"python recipes/{entry.name}.py", *sys.argv[1:]]),

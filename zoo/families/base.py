@@ -23,8 +23,8 @@ class Family:
             It exposes `optimizer_targets()`: each optimizer with the variables it trains.
         optimizers: learning rate -> the keyword arguments of the model's `compile()`
             that carry its optimizers (one per network).
-        preprocess: `(image, label, seed) -> what train_step receives`, per example;
-            `seed` is a stateless-random seed of shape [2].
+        preprocess: `(images, labels, seed) -> what train_step receives`, per batch of
+            uint8 images and integer labels; `seed` is a stateless-random seed of shape [2].
         signatures: model -> the exported serving signatures; the first is serving_default.
         preview: (model, count, seed) -> numpy images in [0, 1], the per-epoch sample grid.
         plots: (loaded export, held-out uint8 images, output folder) -> written PNG paths.

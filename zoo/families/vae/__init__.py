@@ -18,9 +18,9 @@ def _optimizers(learning_rate: float) -> dict[str, keras.optimizers.Optimizer]:
     return {"optimizer": keras.optimizers.Adam(learning_rate)}
 
 
-def _preprocess(image: tf.Tensor, label: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    del label  # unconditional
-    return binarize(image, seed)
+def _preprocess(images: tf.Tensor, labels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    del labels  # unconditional
+    return binarize(images, seed)
 
 
 def _preview(model: VAE, count: int, seed: int) -> np.ndarray:

@@ -9,7 +9,7 @@ paper's MNIST table.
 Pixels are modelled as independent Bernoulli variables, so the model trains on
 binarised images. The zoo's MNIST recipe binarises dynamically: every pass over
 the data draws each pixel anew as Bernoulli(intensity), seeded from `--seed`,
-the pass and the example (see `binarize`); held-out sets use one fixed draw.
+the pass and the batch (see `binarize`); held-out sets use one fixed draw.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ import tensorflow as tf
 from zoo.data import DataUnavailableError, training_stream
 from zoo.families import get_family
 from zoo.registry import ENTRIES, get_entry
-from zoo.runtime.train import LOADERS
+from zoo.runtime.train import LOADERS, build_model
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -87,9 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def fresh_model() -> keras.Model:
         keras.utils.set_random_seed(0)
-        model = family.model_class(**entry.model_config, seed=0)
-        model.compile(**family.optimizers(entry.learning_rate), jit_compile=args.jit_compile)
-        return model
+        return build_model(entry, entry.learning_rate, args.jit_compile, seed=0)
 
     print(f"{entry.name}: global batch {batch_size}, {args.steps} steps x {args.runs} timed "
           f"epochs after 1 warm-up, jit_compile={args.jit_compile}, data {args.split} "

@@ -75,3 +75,29 @@ def save_figure(path: str | os.PathLike, figure) -> Path:
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     plt.close(figure)
     return write_atomically(path, buffer.getvalue())
+
+
+def save_history_plot(csv_path: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Plots every metric of a Keras CSVLogger file against the epoch, one panel per metric."""
+    import csv
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with open(csv_path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    names = [name for name in rows[0] if name != "epoch" and not name.startswith("val_")]
+    figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    for axis, name in zip(axes[0], names):
+        axis.plot(epochs, [float(row[name]) for row in rows], label="train")
+        # Keras' CSVLogger writes NA in val_ columns of runs without validation.
+        if all(row.get(f"val_{name}", "NA") != "NA" for row in rows):
+            axis.plot(epochs, [float(row[f"val_{name}"]) for row in rows], label="held out")
+            axis.legend()
+        axis.set_title(name)
+        axis.set_xlabel("epoch")
+    figure.tight_layout()
+    return save_figure(path, figure)

@@ -22,7 +22,8 @@ class DataSpec:
         dataset: the tensorflow-datasets name (`mnist`); the runtime's loader for it
             also reads the data set's raw files from `--data-dir` (IDX files for MNIST).
         train_split: split the recipe trains on, in tensorflow-datasets syntax.
-        validation_split: held-out split evaluated after each epoch.
+        validation_split: held-out split evaluated after each epoch; `none` for models
+            without a held-out loss (GANs).
     """
 
     dataset: str
@@ -42,6 +43,7 @@ class Entry:
         data: the entry's data set and splits.
         epochs, batch_size, learning_rate: training defaults of the recipe;
             `batch_size` is the global batch, split across replicas.
+        optimizer: further Adam settings (e.g. `beta_1`), the same for every network.
     """
 
     name: str
@@ -52,9 +54,11 @@ class Entry:
     epochs: int
     batch_size: int
     learning_rate: float
+    optimizer: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_config", MappingProxyType(dict(self.model_config)))
+        object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
 
 
 _ENTRIES = (
@@ -69,6 +73,32 @@ _ENTRIES = (
         epochs=30,
         batch_size=128,
         learning_rate=1e-3,
+    ),
+    Entry(
+        name="dcgan_mnist",
+        description="DCGAN on MNIST digits (the 28x28 DCGAN tutorial networks, non-saturating "
+                    "loss, Adam 2e-4 / beta_1 0.5).",
+        family="gan",
+        model_config={"architecture": "dcgan28", "data_shape": (28, 28, 1), "latent_dim": 100,
+                      "loss": "non_saturating"},
+        data=DataSpec("mnist", validation_split="none"),
+        epochs=50,
+        batch_size=256,
+        learning_rate=2e-4,
+        optimizer={"beta_1": 0.5},
+    ),
+    Entry(
+        name="cgan_mnist",
+        description="Class-conditional DCGAN on MNIST: pick the digit (labels condition both "
+                    "networks).",
+        family="gan",
+        model_config={"architecture": "dcgan28", "data_shape": (28, 28, 1), "latent_dim": 100,
+                      "num_classes": 10, "loss": "non_saturating"},
+        data=DataSpec("mnist", validation_split="none"),
+        epochs=50,
+        batch_size=256,
+        learning_rate=2e-4,
+        optimizer={"beta_1": 0.5},
     ),
 )
 

@@ -6,7 +6,7 @@ import importlib
 
 from zoo.families.base import Family
 
-_MODULES = {"vae": "zoo.families.vae"}
+_MODULES = {"vae": "zoo.families.vae", "gan": "zoo.families.gan"}
 
 
 def get_family(name: str) -> Family:

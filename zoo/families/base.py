@@ -21,8 +21,9 @@ class Family:
         name: short family name, recorded in exports.
         model_class: the subclassed `keras.Model`; built as `model_class(**model_config)`.
             It exposes `optimizer_targets()`: each optimizer with the variables it trains.
-        optimizers: learning rate -> the keyword arguments of the model's `compile()`
-            that carry its optimizers (one per network).
+        optimizers: the keyword arguments of the model's `compile()` that take its
+            optimizers, one per network; the runtime gives each an Adam optimizer with
+            the entry's learning rate and settings.
         preprocess: `(images, labels, seed) -> what train_step receives`, per batch of
             uint8 images and integer labels; `seed` is a stateless-random seed of shape [2].
         signatures: model -> the exported serving signatures; the first is serving_default.
@@ -32,7 +33,7 @@ class Family:
 
     name: str
     model_class: type[keras.Model]
-    optimizers: Callable[[float], dict[str, keras.optimizers.Optimizer]]
+    optimizers: tuple[str, ...]
     preprocess: Callable[[tf.Tensor, tf.Tensor, tf.Tensor], Any]
     signatures: Callable[[keras.Model], list[Signature]]
     preview: Callable[[keras.Model, int, int], np.ndarray]

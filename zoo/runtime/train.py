@@ -16,7 +16,7 @@ import tensorflow as tf
 from zoo.data import DataUnavailableError, evaluation_dataset, load_mnist, training_stream
 from zoo.export import export_model
 from zoo.families import get_family
-from zoo.images import write_atomically
+from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
 from zoo.paths import exported_root
 from zoo.registry import Entry, get_entry
@@ -83,6 +83,16 @@ def _resolve_jit(choice: str) -> bool:
     return choice == "on"
 
 
+def build_model(entry: Entry, learning_rate: float, jit_compile: bool,
+                seed: int | None = None) -> keras.Model:
+    """The entry's model, compiled with one Adam optimizer per network (call in a strategy scope)."""
+    family = get_family(entry.family)
+    model = family.model_class(**entry.model_config, seed=seed)
+    model.compile(**{name: keras.optimizers.Adam(learning_rate, **entry.optimizer)
+                     for name in family.optimizers}, jit_compile=jit_compile)
+    return model
+
+
 def _load_split(entry: Entry, split: str, data_dir: Path | None):
     return LOADERS[entry.data.dataset](split, data_dir)
 
@@ -117,8 +127,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         run.save()
 
     with strategy.scope():
-        model = family.model_class(**entry.model_config, seed=args.seed)
-        model.compile(**family.optimizers(args.learning_rate), jit_compile=jit_compile)
+        model = build_model(entry, args.learning_rate, jit_compile, seed=args.seed)
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         state = {"epoch": epoch, "model": list(model.variables)}
         for name, (optimizer, variables) in model.optimizer_targets().items():
@@ -167,7 +176,10 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     run.save()
     _log(f"exported to {version}")
     plot_images = (validation or (images, labels))[0]
-    for path in family.plots(load(version.resolve()), plot_images, args.out / "plots"):
+    written = family.plots(load(version.resolve()), plot_images, args.out / "plots")
+    if (args.out / "history.csv").is_file():
+        written.append(save_history_plot(args.out / "history.csv", args.out / "plots" / "history.png"))
+    for path in written:
         _log(f"wrote {path}")
     return version
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -14,10 +13,6 @@ from zoo.families.vae.plots import plots
 __all__ = ["FAMILY", "VAE", "Sampling", "binarize"]
 
 
-def _optimizers(learning_rate: float) -> dict[str, keras.optimizers.Optimizer]:
-    return {"optimizer": keras.optimizers.Adam(learning_rate)}
-
-
 def _preprocess(images: tf.Tensor, labels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     del labels  # unconditional
     return binarize(images, seed)
@@ -27,5 +22,5 @@ def _preview(model: VAE, count: int, seed: int) -> np.ndarray:
     return model.sample(tf.constant(count), tf.constant(seed, tf.int64)).numpy()
 
 
-FAMILY = Family(name="vae", model_class=VAE, optimizers=_optimizers, preprocess=_preprocess,
+FAMILY = Family(name="vae", model_class=VAE, optimizers=("optimizer",), preprocess=_preprocess,
                 signatures=signatures, preview=_preview, plots=plots)

@@ -1,0 +1,35 @@
+"""The GAN family: model, networks, signatures and plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from zoo.families.base import Family
+from zoo.families.gan.export import signatures, to_unit_range
+from zoo.families.gan.model import GAN
+from zoo.families.gan.plots import plots
+
+__all__ = ["FAMILY", "GAN"]
+
+
+def to_generator_range(images: tf.Tensor) -> tf.Tensor:
+    """uint8 images -> float32 in [-1, 1], the range of the generator's tanh."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def _preprocess(images: tf.Tensor, labels: tf.Tensor, seed: tf.Tensor):
+    del seed  # deterministic
+    return to_generator_range(images), tf.cast(labels, tf.int32)
+
+
+def _preview(model: GAN, count: int, seed: int) -> np.ndarray:
+    """The same latent batch every epoch (and classes cycling row by row when conditional)."""
+    latent = tf.random.stateless_normal([count, model.latent_dim], [seed, 0])
+    labels = tf.range(count) % model.num_classes if model.conditional else None
+    return to_unit_range(model.generate(latent, labels)).numpy()
+
+
+FAMILY = Family(name="gan", model_class=GAN,
+                optimizers=("generator_optimizer", "discriminator_optimizer"),
+                preprocess=_preprocess, signatures=signatures, preview=_preview, plots=plots)

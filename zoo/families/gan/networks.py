@@ -1,0 +1,148 @@
+"""Generator and discriminator networks of the GAN family.
+
+- `dcgan28`: the 28x28 generator and discriminator of the TensorFlow DCGAN
+  tutorial (5x5 kernels, generator 7x7x256 -> 7x7x128 -> 14x14x64 -> 28x28
+  with batch norm and LeakyReLU, discriminator 64 -> 128 strided convolutions
+  with dropout 0.3).
+- `dcgan64`: the canonical 64x64 DCGAN of Radford et al. 2016 (4x4 kernels,
+  generator 4x4x512 -> 64x64, discriminator 64 -> 512 with batch norm from the
+  second layer on).
+- `mlp`: fully connected networks for low-dimensional data (the 2-D mode
+  coverage benchmarks).
+
+Following Radford et al. 2016 throughout: weights drawn from N(0, 0.02),
+LeakyReLU slope 0.2 (set explicitly: Keras' default is 0.3), tanh generator
+output, so data are scaled to [-1, 1]. Batch
+normalisation is synchronised across replicas, so a distributed step
+normalises over the global batch like a single-device step.
+
+A conditional network (num_classes > 0) takes integer labels as a second
+input: the generator sees z concatenated with the one-hot label, the
+discriminator its input concatenated with the one-hot label (broadcast over
+height and width for images), as in Mirza & Osindero 2014.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import keras
+
+ARCHITECTURES = ("dcgan28", "dcgan64", "mlp")
+NORMALIZATIONS = ("batch", "layer", "none")
+LEAKY_SLOPE = 0.2
+
+
+def _init() -> keras.initializers.Initializer:
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def _batch_norm() -> keras.layers.Layer:
+    return keras.layers.BatchNormalization(
+        synchronized=True, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02))
+
+
+def _normalize(x, kind: str):
+    if kind == "batch":
+        return _batch_norm()(x)
+    if kind == "layer":
+        return keras.layers.LayerNormalization()(x)
+    return x
+
+
+def _leaky(x):
+    return keras.layers.LeakyReLU(negative_slope=LEAKY_SLOPE)(x)
+
+
+def _inputs(shape: Sequence[int], num_classes: int, name: str):
+    data = keras.Input(tuple(shape), name=name)
+    labels = keras.Input((), dtype="int32", name="labels") if num_classes else None
+    return data, labels
+
+
+def _with_labels(x, labels, num_classes: int):
+    """Concatenates the one-hot label to x (broadcast over any spatial axes)."""
+    if labels is None:
+        return x
+    one_hot = keras.ops.one_hot(labels, num_classes)
+    if len(x.shape) == 4:
+        one_hot = one_hot[:, None, None, :] * keras.ops.ones_like(x[..., :1])
+    return keras.layers.Concatenate()([x, one_hot])
+
+
+def _model(data, labels, outputs, name: str) -> keras.Model:
+    return keras.Model([data, labels] if labels is not None else data, outputs, name=name)
+
+
+def build_generator(architecture: str, latent_dim: int, data_shape: Sequence[int],
+                    num_classes: int = 0, hidden_units: Sequence[int] = (400, 400, 400, 400)
+                    ) -> keras.Model:
+    """The generator: z (and labels) -> data in [-1, 1] (images) or unbounded (mlp)."""
+    latent, labels = _inputs((latent_dim,), num_classes, "latent")
+    x = _with_labels(latent, labels, num_classes)
+    if architecture == "dcgan28":
+        # The tutorial's generator uses LeakyReLU where Radford et al. use ReLU.
+        x = keras.layers.Dense(7 * 7 * 256, use_bias=False, kernel_initializer=_init())(x)
+        x = _leaky(_batch_norm()(x))
+        x = keras.layers.Reshape((7, 7, 256))(x)
+        for filters, stride in ((128, 1), (64, 2)):
+            x = keras.layers.Conv2DTranspose(filters, 5, strides=stride, padding="same",
+                                             use_bias=False, kernel_initializer=_init())(x)
+            x = _leaky(_batch_norm()(x))
+        x = keras.layers.Conv2DTranspose(data_shape[-1], 5, strides=2, padding="same",
+                                         use_bias=False, activation="tanh",
+                                         kernel_initializer=_init())(x)
+    elif architecture == "dcgan64":
+        x = keras.layers.Reshape((1, 1, x.shape[-1]))(x)
+        x = keras.layers.Conv2DTranspose(512, 4, padding="valid", use_bias=False,
+                                         kernel_initializer=_init())(x)
+        x = keras.layers.ReLU()(_batch_norm()(x))
+        for filters in (256, 128, 64):
+            x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same",
+                                             use_bias=False, kernel_initializer=_init())(x)
+            x = keras.layers.ReLU()(_batch_norm()(x))
+        x = keras.layers.Conv2DTranspose(data_shape[-1], 4, strides=2, padding="same",
+                                         activation="tanh", kernel_initializer=_init())(x)
+    else:
+        for units in hidden_units:
+            x = keras.layers.Dense(units, kernel_initializer=_init())(x)
+            x = keras.layers.ReLU()(_batch_norm()(x))
+        x = keras.layers.Dense(data_shape[-1], kernel_initializer=_init())(x)
+    return _model(latent, labels, x, "generator")
+
+
+def build_discriminator(architecture: str, data_shape: Sequence[int], num_classes: int = 0,
+                        hidden_units: Sequence[int] = (200, 200, 200), pack: int = 1,
+                        normalization: str = "batch", dropout: float = 0.3) -> keras.Model:
+    """The discriminator: data (and labels) -> one unbounded score per example.
+
+    `pack` > 1 (mlp only) scores groups of `pack` examples concatenated
+    (PacGAN, Lin et al. 2018): the input is (batch, pack * features) and the
+    caller packs. `normalization` applies to the dcgan64 and mlp hidden layers
+    (the paper's batch norm; WGAN-GP's critic wants `layer` or `none`);
+    `dropout` is the dcgan28 discriminator's.
+    """
+    shape = tuple(data_shape[:-1]) + (data_shape[-1] * pack,)
+    data, labels = _inputs(shape, num_classes, "data")
+    x = _with_labels(data, labels, num_classes)
+    if architecture == "dcgan28":
+        for filters in (64, 128):
+            x = keras.layers.Conv2D(filters, 5, strides=2, padding="same",
+                                    kernel_initializer=_init())(x)
+            x = _leaky(x)
+            if dropout:
+                x = keras.layers.Dropout(dropout)(x)
+        x = keras.layers.Dense(1, kernel_initializer=_init())(keras.layers.Flatten()(x))
+    elif architecture == "dcgan64":
+        for index, filters in enumerate((64, 128, 256, 512)):
+            x = keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=index == 0,
+                                    kernel_initializer=_init())(x)
+            x = _leaky(_normalize(x, normalization) if index else x)
+        x = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init())(x)
+        x = keras.layers.Reshape((1,))(x)
+    else:
+        for units in hidden_units:
+            x = keras.layers.Dense(units, kernel_initializer=_init())(x)
+            x = _leaky(_normalize(x, normalization))
+        x = keras.layers.Dense(1, kernel_initializer=_init())(x)
+    return _model(data, labels, keras.layers.Reshape(())(x), "discriminator")

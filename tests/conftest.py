@@ -17,6 +17,13 @@ _cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(
     _cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 
+@pytest.fixture(scope="session")
+def mirrored() -> tf.distribute.MirroredStrategy:
+    """One two-replica strategy for the whole session: collective ops keep per-process
+    state, and separate strategies in one process can collide in it."""
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
 @pytest.fixture
 def mnist_idx_dir(tmp_path: Path) -> Path:
     """A folder of small MNIST-format IDX files (64 training, 16 test images)."""

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from zoo.families.gan import GAN
 from zoo.families.vae import VAE
 from zoo.runtime.distribute import replica_mean, resolve_strategy
 from helpers import digit_like_images
@@ -32,11 +33,10 @@ def _one_step(strategy: tf.distribute.Strategy, weights: list, images: np.ndarra
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
-def test_two_replicas_apply_the_single_device_update(optimizer):
+def test_two_replicas_apply_the_single_device_update(optimizer, mirrored):
     images, _ = digit_like_images(8)
     images = (images[..., None] > 127).astype("float32")
     initial = VAE(latent_dim=4, filters=(8, 16), hidden_units=16, seed=0).get_weights()
-    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert mirrored.num_replicas_in_sync == 2
 
     single_weights, single_metrics = _one_step(tf.distribute.get_strategy(), initial, images,
@@ -55,8 +55,8 @@ def test_two_replicas_apply_the_single_device_update(optimizer):
         assert split_metrics[key] == pytest.approx(single_metrics[key], rel=1e-5)
 
 
-def test_replica_mean_shares_sum_to_the_global_mean_with_uneven_replicas():
-    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+def test_replica_mean_shares_sum_to_the_global_mean_with_uneven_replicas(mirrored):
+    strategy = mirrored
     values = tf.constant([1.0, 2.0, 3.0, 4.0, 5.0])
 
     def share(context):
@@ -83,3 +83,58 @@ def test_auto_strategy_reads_tf_config(monkeypatch):
     assert resolve_strategy("mirrored").num_replicas_in_sync == 2
     with pytest.raises(ValueError, match="Unknown strategy 'tpu'"):
         resolve_strategy("tpu")
+
+
+class _DeterministicGAN(GAN):
+    """Draws z and the interpolation weights as fixed functions of each real example, so
+    an example gets the same draws whichever replica holds it."""
+
+    def _features(self, reference: tf.Tensor) -> tf.Tensor:
+        features = int(np.prod(reference.shape[1:]))
+        flat = tf.reshape(reference, [-1, features])
+        projection = tf.sin(tf.reshape(tf.range(features * self.latent_dim, dtype=tf.float32),
+                                       [features, self.latent_dim]))
+        return tf.matmul(flat, projection)
+
+    def draw_latent(self, reference: tf.Tensor) -> tf.Tensor:
+        return tf.sin(self._features(reference))
+
+    def draw_interpolation_weights(self, reference: tf.Tensor) -> tf.Tensor:
+        return 0.5 + 0.5 * tf.cos(self._features(reference)[:, 0])
+
+
+def _gan_step(strategy: tf.distribute.Strategy, config: dict, weights: list, data) -> list:
+    with strategy.scope():
+        gan = _DeterministicGAN(**config)
+        gan.set_weights(weights)
+        gan.compile(generator_optimizer=keras.optimizers.SGD(0.01),
+                    discriminator_optimizer=keras.optimizers.SGD(0.01))
+    gan.fit(tf.data.Dataset.from_tensor_slices(data).batch(8), epochs=1, verbose=0)
+    return gan.get_weights()
+
+
+@pytest.mark.parametrize("config", [
+    # Synchronised batch norm in both networks, one discriminator step.
+    {"architecture": "dcgan28", "dropout": 0.0},
+    # WGAN-GP: gradient penalty and several critic steps on strided minibatches.
+    {"architecture": "mlp", "data_shape": (2,), "latent_dim": 3, "loss": "wasserstein",
+     "gradient_penalty_weight": 10.0, "discriminator_steps": 2,
+     "discriminator_normalization": "layer", "generator_units": (16,),
+     "discriminator_units": (16,)},
+    # PacGAN packing with labels.
+    {"architecture": "mlp", "data_shape": (2,), "latent_dim": 3, "num_classes": 3, "pack": 2,
+     "discriminator_steps": 2, "generator_units": (16,), "discriminator_units": (16,)},
+], ids=["dcgan-batchnorm", "wgan-gp", "pacgan-conditional"])
+def test_two_replicas_apply_the_single_device_gan_update(config, mirrored):
+    rng = np.random.default_rng(0)
+    data = rng.uniform(-1, 1, (8, *config.get("data_shape", (28, 28, 1)))).astype("float32")
+    if config.get("num_classes"):
+        data = (data, rng.integers(0, config["num_classes"], 8).astype("int32"))
+    initial = _DeterministicGAN(**config).get_weights()
+
+    single = _gan_step(tf.distribute.get_strategy(), config, initial, data)
+    split = _gan_step(mirrored, config, initial, data)
+
+    assert max(np.abs(a - b).max() for a, b in zip(single, initial)) > 1e-4
+    for one, other in zip(single, split):
+        np.testing.assert_allclose(other, one, rtol=1e-4, atol=1e-5)

@@ -1,0 +1,83 @@
+"""The GAN: networks as the papers set them, a few steps train both networks, config round trip."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.families.gan import GAN
+
+
+def _adam(model: GAN, learning_rate: float = 2e-4) -> GAN:
+    model.compile(generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                  discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5))
+    return model
+
+
+@pytest.mark.parametrize("name", ["dcgan_mnist", "cgan_mnist"])
+def test_dcgan_networks_follow_the_paper(name):
+    gan = zoo.build(name)
+    layers = gan.generator.layers + gan.discriminator.layers
+    slopes = {layer.negative_slope for layer in layers
+              if isinstance(layer, keras.layers.LeakyReLU)}
+    assert slopes == {0.2}
+    kernels = [layer.kernel.numpy() for layer in layers if hasattr(layer, "kernel")]
+    assert all(abs(kernel.std() - 0.02) < 0.004 and abs(kernel.mean()) < 0.002
+               for kernel in kernels if kernel.size > 1000)
+    assert gan.generator.output.shape[1:] == (28, 28, 1)
+    assert gan.generator.layers[-1].activation.__name__ == "tanh"
+    assert all(layer.synchronized for layer in layers
+               if isinstance(layer, keras.layers.BatchNormalization))
+
+
+def test_the_64x64_dcgan_makes_64x64_images():
+    gan = GAN(architecture="dcgan64", data_shape=(64, 64, 3), latent_dim=100)
+    assert gan.generate(tf.zeros([2, 100])).shape == (2, 64, 64, 3)
+    assert gan.score(tf.zeros([2, 64, 64, 3])).shape == (2,)
+
+
+@pytest.mark.parametrize("config", [
+    {"architecture": "dcgan28"},
+    {"architecture": "dcgan28", "num_classes": 10},
+    {"architecture": "mlp", "data_shape": (2,), "latent_dim": 2, "loss": "wasserstein",
+     "gradient_penalty_weight": 10.0, "discriminator_steps": 2,
+     "discriminator_normalization": "layer"},
+    {"architecture": "mlp", "data_shape": (2,), "latent_dim": 2, "pack": 4, "loss": "hinge"},
+])
+def test_a_few_steps_change_both_networks_and_report_the_metrics(config):
+    keras.utils.set_random_seed(0)
+    gan = _adam(GAN(**config, seed=0))
+    rng = np.random.default_rng(0)
+    data = rng.uniform(-1, 1, (32, *gan.data_shape)).astype("float32")
+    if gan.conditional:
+        data = (data, rng.integers(0, 10, 32).astype("int32"))
+    before = [gan.generator.get_weights(), gan.discriminator.get_weights()]
+    history = gan.fit(tf.data.Dataset.from_tensor_slices(data).batch(16), epochs=1, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(values[-1]) for values in history.history.values())
+    for old, network in zip(before, (gan.generator, gan.discriminator)):
+        assert any(not np.array_equal(a, b) for a, b in zip(old, network.get_weights()))
+
+
+def test_config_round_trip():
+    gan = zoo.build("cgan_mnist", loss="hinge")
+    clone = GAN.from_config(gan.get_config())
+    assert clone.get_config() == gan.get_config() and clone.num_classes == 10
+    assert [w.shape for w in clone.weights] == [w.shape for w in gan.weights]
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"loss": "wgan"}, "Unknown adversarial loss 'wgan'"),
+    ({"architecture": "dcgan28", "data_shape": (64, 64, 3)}, "does not fit the dcgan28"),
+    ({"gradient_penalty_weight": 10.0}, "applies to loss='wasserstein'"),
+    ({"architecture": "dcgan64", "data_shape": (64, 64, 3), "loss": "wasserstein",
+      "gradient_penalty_weight": 10.0}, "discriminator_normalization='layer'"),
+    ({"pack": 2}, "mlp networks only"),
+    ({"discriminator_steps": 0}, "discriminator_steps must be an integer >= 1"),
+])
+def test_bad_configs_name_the_problem(config, message):
+    with pytest.raises(ValueError, match=message):
+        GAN(**config)

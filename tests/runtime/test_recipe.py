@@ -21,13 +21,15 @@ from zoo.runtime.cli import build_parser, parse_args
 from zoo.runtime.train import main, train
 from helpers import REPO
 
-RECIPE = REPO / "recipes" / "vae_mnist.py"
+RECIPES = REPO / "recipes"
+RECIPE = RECIPES / "vae_mnist.py"
 FLAGS = ("--epochs", "--batch-size", "--learning-rate", "--data-dir", "--out", "--export-dir",
          "--seed", "--strategy", "--steps-per-epoch", "--jit-compile")
 
 
-def _recipe(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(RECIPE), *args], capture_output=True, text=True,
+def _recipe(*args: str, entry: str = "vae_mnist", timeout: float = 300
+            ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(RECIPES / f"{entry}.py"), *args], capture_output=True, text=True,
                           timeout=timeout, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
 
 
@@ -107,11 +109,12 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
             mnist_idx_dir, tmp_path, "--epochs", "3", "--batch-size", "4")))
 
 
+@pytest.mark.parametrize("entry", ["vae_mnist", "dcgan_mnist"])
 def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retrained(
-        tmp_path, mnist_idx_dir):
+        tmp_path, mnist_idx_dir, entry):
     args = _small_run(mnist_idx_dir, tmp_path, "--epochs", "30")
     index = tmp_path / "run" / "checkpoints" / "checkpoint"
-    process = subprocess.Popen([sys.executable, str(RECIPE), *args], stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, str(RECIPES / f"{entry}.py"), *args], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
     deadline = time.monotonic() + 240
@@ -123,14 +126,14 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retr
     assert 1 <= saved < 30, "the first run should have been killed mid-training"
     assert not (tmp_path / "exported").exists()
 
-    resumed = _recipe(*args)
+    resumed = _recipe(*args, entry=entry)
     assert resumed.returncode == 0, resumed.stderr
     assert f"(epoch {saved} done)" in resumed.stdout
     epochs = [int(number) for number in re.findall(r"^Epoch (\d+)/30", resumed.stdout, re.M)]
     assert epochs == list(range(saved + 1, 31))
-    assert (tmp_path / "exported" / "vae_mnist" / "1" / "saved_model.pb").is_file()
+    assert (tmp_path / "exported" / entry / "1" / "saved_model.pb").is_file()
 
-    again = _recipe(*args)
+    again = _recipe(*args, entry=entry)
     assert again.returncode == 0 and "nothing to do" in again.stdout
     assert "Epoch" not in again.stdout
-    assert sorted(path.name for path in (tmp_path / "exported" / "vae_mnist").iterdir()) == ["1"]
+    assert sorted(path.name for path in (tmp_path / "exported" / entry).iterdir()) == ["1"]

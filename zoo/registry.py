@@ -61,6 +61,13 @@ class Entry:
         object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
 
 
+# Radford et al. 2016's settings, shared by the MNIST GANs.
+_DCGAN_MNIST_MODEL = {"architecture": "dcgan28", "data_shape": (28, 28, 1), "latent_dim": 100,
+                      "loss": "non_saturating"}
+_DCGAN_MNIST_TRAINING = {"family": "gan", "data": DataSpec("mnist", validation_split="none"),
+                         "epochs": 50, "batch_size": 256, "learning_rate": 2e-4,
+                         "optimizer": {"beta_1": 0.5}}
+
 _ENTRIES = (
     Entry(
         name="vae_mnist",
@@ -78,27 +85,15 @@ _ENTRIES = (
         name="dcgan_mnist",
         description="DCGAN on MNIST digits (the 28x28 DCGAN tutorial networks, non-saturating "
                     "loss, Adam 2e-4 / beta_1 0.5).",
-        family="gan",
-        model_config={"architecture": "dcgan28", "data_shape": (28, 28, 1), "latent_dim": 100,
-                      "loss": "non_saturating"},
-        data=DataSpec("mnist", validation_split="none"),
-        epochs=50,
-        batch_size=256,
-        learning_rate=2e-4,
-        optimizer={"beta_1": 0.5},
+        model_config={**_DCGAN_MNIST_MODEL},
+        **_DCGAN_MNIST_TRAINING,
     ),
     Entry(
         name="cgan_mnist",
         description="Class-conditional DCGAN on MNIST: pick the digit (labels condition both "
                     "networks).",
-        family="gan",
-        model_config={"architecture": "dcgan28", "data_shape": (28, 28, 1), "latent_dim": 100,
-                      "num_classes": 10, "loss": "non_saturating"},
-        data=DataSpec("mnist", validation_split="none"),
-        epochs=50,
-        batch_size=256,
-        learning_rate=2e-4,
-        optimizer={"beta_1": 0.5},
+        model_config={**_DCGAN_MNIST_MODEL, "num_classes": 10},
+        **_DCGAN_MNIST_TRAINING,
     ),
 )
 

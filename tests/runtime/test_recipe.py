@@ -102,6 +102,8 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
     assert history[0].split(",")[0] == "epoch" and len(history) == 3
     metadata = zoo.load(version).metadata
     assert metadata["training"]["epochs"] == 2 and metadata["training"]["train_examples"] == 64
+    assert metadata["training"]["command"].startswith("python recipes/vae_mnist.py --epochs 2 ")
+    assert "--strategy mirrored" in metadata["training"]["command"]
     assert json.loads((out / "run.json").read_text())["export"] == str(version)
     # Resuming with a different batch would not continue the same run.
     with pytest.raises(Exception, match="started with --batch-size 8"):

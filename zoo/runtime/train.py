@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sys
 import tempfile
@@ -75,6 +76,15 @@ class RunDirectory:
 
     def save(self) -> None:
         write_atomically(self.file, (json.dumps(self.state, indent=2) + "\n").encode())
+
+
+def _command(entry: Entry, args: argparse.Namespace) -> str:
+    """The recipe command line that repeats this run, every flag spelled out."""
+    words = ["python", f"recipes/{entry.name}.py"]
+    for key, value in vars(args).items():
+        if value is not None:
+            words += [f"--{key.replace('_', '-')}", shlex.quote(str(value))]
+    return " ".join(words)
 
 
 def _resolve_jit(choice: str) -> bool:
@@ -167,7 +177,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         return None
 
     details = {"training": {
-        "command": " ".join([f"python recipes/{entry.name}.py", *sys.argv[1:]]),
+        "command": _command(entry, args),
         "dataset": entry.data.dataset, "train_split": args.train_split,
         "train_examples": len(images), "epochs": args.epochs, "batch_size": args.batch_size,
         "learning_rate": args.learning_rate, "seed": args.seed}}

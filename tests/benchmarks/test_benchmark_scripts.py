@@ -47,9 +47,10 @@ def test_likelihood_benchmark_refuses_bad_flags(bad):
         _script("vae_likelihood").main(bad)
 
 
-def test_throughput_benchmark_prints_both_rates_and_their_ratio(mnist_idx_dir, capsys):
+@pytest.mark.parametrize("entry", ["vae_mnist", "dcgan_mnist"])
+def test_throughput_benchmark_prints_both_rates_and_their_ratio(entry, mnist_idx_dir, capsys):
     assert _script("train_throughput").main([
-        "--entry", "vae_mnist", "--data-dir", str(mnist_idx_dir), "--split", "train",
+        "--entry", entry, "--data-dir", str(mnist_idx_dir), "--split", "train",
         "--batch-size", "8", "--steps", "2", "--runs", "2"]) == 0
     output = capsys.readouterr().out
     result = json.loads(output.strip().splitlines()[-1])

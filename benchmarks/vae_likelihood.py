@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in PUBLISHED:
         print(f"{name:<40} {'':>14} {value:>14.2f}")
     result = {
-        "model": str(exported.path), "data": f"MNIST {args.split} from {args.data_dir}",
+        "model": f"{exported.name} version {exported.path.name}", "data": f"MNIST {args.split} from {args.data_dir}",
         "images": int(len(images)), "binarization": f"fixed, seed {args.binarization_seed}",
         "negative_elbo_nats": round(float(elbo.mean()), 3),
         "negative_elbo_stderr": round(float(sem(elbo)), 3), "elbo_draws": args.elbo_draws,

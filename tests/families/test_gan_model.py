@@ -44,8 +44,10 @@ def test_the_64x64_dcgan_makes_64x64_images():
     {"architecture": "dcgan28", "num_classes": 10},
     {"architecture": "mlp", "data_shape": (2,), "latent_dim": 2, "loss": "wasserstein",
      "gradient_penalty_weight": 10.0, "discriminator_steps": 2,
-     "discriminator_normalization": "layer"},
-    {"architecture": "mlp", "data_shape": (2,), "latent_dim": 2, "pack": 4, "loss": "hinge"},
+     "discriminator_normalization": "layer", "generator_units": (32, 32),
+     "discriminator_units": (32,)},
+    {"architecture": "mlp", "data_shape": (2,), "latent_dim": 2, "pack": 4, "loss": "hinge",
+     "generator_units": (32, 32), "discriminator_units": (32,)},
 ])
 def test_a_few_steps_change_both_networks_and_report_the_metrics(config):
     keras.utils.set_random_seed(0)

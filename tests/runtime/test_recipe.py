@@ -85,11 +85,18 @@ def test_an_out_folder_that_is_not_a_run_is_left_alone(tmp_path, mnist_idx_dir, 
     assert [path.name for path in out.iterdir()] == ["notes.txt"]
 
 
-def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_dir):
+def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_dir, mirrored,
+                                                            monkeypatch):
+    # The session's two-replica strategy: a second one in the same process would share
+    # collective-op state with it.
+    asked = []
+    monkeypatch.setattr("zoo.runtime.train.resolve_strategy",
+                        lambda name: asked.append(name) or mirrored)
     args = parse_args(get_entry("vae_mnist"), _small_run(
         mnist_idx_dir, tmp_path, "--epochs", "2", "--strategy", "mirrored"))
     version = train(get_entry("vae_mnist"), args)
     out = tmp_path / "run"
+    assert asked == ["mirrored"]
 
     assert version == tmp_path / "exported" / "vae_mnist" / "1"
     assert tf.train.latest_checkpoint(str(out / "checkpoints")).endswith("ckpt-2")
@@ -111,10 +118,10 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
             mnist_idx_dir, tmp_path, "--epochs", "3", "--batch-size", "4")))
 
 
-@pytest.mark.parametrize("entry", ["vae_mnist", "dcgan_mnist"])
+@pytest.mark.parametrize("entry, epochs", [("vae_mnist", 30), ("dcgan_mnist", 8)])
 def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retrained(
-        tmp_path, mnist_idx_dir, entry):
-    args = _small_run(mnist_idx_dir, tmp_path, "--epochs", "30")
+        tmp_path, mnist_idx_dir, entry, epochs):
+    args = _small_run(mnist_idx_dir, tmp_path, "--epochs", str(epochs))
     index = tmp_path / "run" / "checkpoints" / "checkpoint"
     process = subprocess.Popen([sys.executable, str(RECIPES / f"{entry}.py"), *args], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
@@ -125,14 +132,15 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retr
     process.send_signal(signal.SIGKILL)
     process.communicate()
     saved = int(tf.train.latest_checkpoint(str(index.parent)).rsplit("-", 1)[1])
-    assert 1 <= saved < 30, "the first run should have been killed mid-training"
+    assert 1 <= saved < epochs, "the first run should have been killed mid-training"
     assert not (tmp_path / "exported").exists()
 
     resumed = _recipe(*args, entry=entry)
     assert resumed.returncode == 0, resumed.stderr
     assert f"(epoch {saved} done)" in resumed.stdout
-    epochs = [int(number) for number in re.findall(r"^Epoch (\d+)/30", resumed.stdout, re.M)]
-    assert epochs == list(range(saved + 1, 31))
+    trained = [int(number) for number in re.findall(rf"^Epoch (\d+)/{epochs}", resumed.stdout,
+                                                      re.M)]
+    assert trained == list(range(saved + 1, epochs + 1))
     assert (tmp_path / "exported" / entry / "1" / "saved_model.pb").is_file()
 
     again = _recipe(*args, entry=entry)

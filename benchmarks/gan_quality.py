@@ -42,6 +42,7 @@ import numpy as np
 import zoo
 from zoo.data import DataUnavailableError, load_mnist
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
+from zoo.export import record_evaluation
 from zoo.images import write_atomically
 from zoo.loading import ExportedModel
 from zoo.registry import ENTRIES
@@ -88,6 +89,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="training epochs of the classifier when it is not cached")
     parser.add_argument("--classifier-batch-size", type=int, default=64,
                         help="training batch of the classifier")
+    parser.add_argument("--update-metadata", action="store_true",
+                        help="write the figures into the export's zoo.json under "
+                             "evaluation.gan_quality")
     args = parser.parse_args(argv)
     for name in ("count", "chunk", "classifier_epochs", "classifier_batch_size"):
         value = getattr(args, name)
@@ -422,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(result))
+    if args.update_metadata:
+        print(f"recorded in {record_evaluation(exported.path, 'gan_quality', result)}")
     return 0
 
 

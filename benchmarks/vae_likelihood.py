@@ -28,9 +28,8 @@ import tensorflow as tf
 
 import zoo
 from zoo.data import DataUnavailableError, evaluation_dataset, load_mnist
-from zoo.export import METADATA_FILE
+from zoo.export import record_evaluation
 from zoo.families import get_family
-from zoo.images import write_atomically
 
 # Burda et al. 2016, Table 1, MNIST, one stochastic layer (MLP networks, 50-D latent,
 # trained on the 60,000 training images with dynamic binarisation), NLL with k = 5000.
@@ -52,7 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--binarization-seed", type=int, default=0,
                         help="seed of the one fixed binarisation of the held-out images")
     parser.add_argument("--update-metadata", action="store_true",
-                        help="write the figures into the export's zoo.json under 'evaluation'")
+                        help="write the figures into the export's zoo.json under "
+                             "evaluation.vae_likelihood")
     args = parser.parse_args(argv)
     for name in ("k", "elbo_draws", "batch_size", "limit"):
         value = getattr(args, name)
@@ -112,11 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(result))
     if args.update_metadata:
-        path = exported.path / METADATA_FILE
-        metadata = json.loads(path.read_text())
-        metadata["evaluation"] = result
-        write_atomically(path, (json.dumps(metadata, indent=2) + "\n").encode())
-        print(f"recorded in {path}")
+        print(f"recorded in {record_evaluation(exported.path, 'vae_likelihood', result)}")
     return 0
 
 

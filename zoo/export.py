@@ -16,6 +16,35 @@ from zoo.registry import Entry
 METADATA_FILE = "zoo.json"
 
 
+def record_evaluation(folder: str | Path, key: str, figures: dict[str, Any]) -> Path:
+    """Stores a benchmark's figures in an export's metadata, under `evaluation[key]`.
+
+    The rest of `zoo.json` is kept; the file is replaced atomically, so a crash
+    leaves the old metadata, never a half-written one.
+
+    Args:
+        folder: the export's version folder.
+        key: which benchmark the figures come from, e.g. `"gan_quality"`.
+        figures: JSON-serialisable figures.
+
+    Returns:
+        The path of the updated `zoo.json`.
+
+    Example:
+        >>> record_evaluation("exported/dcgan_mnist/1", "gan_quality", {"frechet_distance": 9.1})
+        PosixPath('exported/dcgan_mnist/1/zoo.json')
+    """
+    from zoo.images import write_atomically
+
+    path = Path(folder) / METADATA_FILE
+    metadata = json.loads(path.read_text())
+    evaluation = metadata.get("evaluation", {})
+    evaluation[key] = figures
+    metadata["evaluation"] = evaluation
+    write_atomically(path, (json.dumps(metadata, indent=2) + "\n").encode())
+    return path
+
+
 def write_saved_model(model: keras.Model, family_name: str, folder: Path) -> list[dict]:
     """Writes the family's serving signatures of `model` as a SavedModel in `folder`."""
     signatures = get_family(family_name).signatures(model)

@@ -32,8 +32,9 @@ def test_likelihood_benchmark_reports_a_bound_and_records_it(tmp_path, mnist_idx
     # The importance-weighted estimate is a tighter bound than the ELBO.
     assert result["nll_nats"] <= result["negative_elbo_nats"] + 0.5
     assert "IWAE (k=50), Burda et al. 2016" in output
-    recorded = json.loads((version / METADATA_FILE).read_text())["evaluation"]
-    assert recorded == result
+    metadata = json.loads((version / METADATA_FILE).read_text())
+    assert metadata["evaluation"] == {"vae_likelihood": result}
+    assert metadata["entry"] == "vae_mnist"  # the rest of the metadata is kept
 
 
 def test_likelihood_benchmark_names_a_missing_model(tmp_path, capsys):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.export import export_model
+from zoo.export import METADATA_FILE, export_model
 from zoo.registry import get_entry
 from helpers import REPO
 
@@ -53,7 +53,7 @@ def _tiny(entry: str, model: Path, data_dir: Path, run_dir: Path, *extra: str) -
 
 
 def _result(output: str) -> dict:
-    return json.loads(output.strip().splitlines()[-1])
+    return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
 
 
 def _check_figures(result: dict) -> None:
@@ -93,9 +93,11 @@ def test_unconditional_export_gets_every_figure_and_the_classifier_is_cached(
                                                                "classifier.keras"]
     written = classifier.stat().st_mtime_ns
 
-    code, output, error = _run(capsys, *flags)
+    code, output, error = _run(capsys, *flags, "--update-metadata")
     assert code == 0, error
     second = _result(output)
+    metadata = json.loads((exports["dcgan_mnist"] / METADATA_FILE).read_text())
+    assert metadata["evaluation"]["gan_quality"] == second and metadata["entry"] == "dcgan_mnist"
     assert "loaded the cached classifier" in output and "trained the classifier" not in output
     assert second["classifier_trained_now"] is False
     assert classifier.stat().st_mtime_ns == written

@@ -12,7 +12,10 @@
 
 Following Radford et al. 2016 throughout: weights drawn from N(0, 0.02),
 LeakyReLU slope 0.2 (set explicitly: Keras' default is 0.3), tanh generator
-output, so data are scaled to [-1, 1]. Batch
+output for images, so they are scaled to [-1, 1]. One exception: the mlp
+discriminator's weights are He-normal (He et al. 2015), because N(0, 0.02)
+shrinks each of its layers' outputs about fivefold, so on 2-D data it starts
+as a near-constant function that stays at log 4 for thousands of steps. Batch
 normalisation is synchronised across replicas, so a distributed step
 normalises over the global batch like a single-device step.
 
@@ -142,7 +145,7 @@ def build_discriminator(architecture: str, data_shape: Sequence[int], num_classe
         x = keras.layers.Reshape((1,))(x)
     else:
         for units in hidden_units:
-            x = keras.layers.Dense(units, kernel_initializer=_init())(x)
+            x = keras.layers.Dense(units, kernel_initializer="he_normal")(x)
             x = _leaky(_normalize(x, normalization))
-        x = keras.layers.Dense(1, kernel_initializer=_init())(x)
+        x = keras.layers.Dense(1, kernel_initializer="he_normal")(x)
     return _model(data, labels, keras.layers.Reshape(())(x), "discriminator")

@@ -1,0 +1,62 @@
+"""The mode-coverage benchmark trains, scores and reports end to end, and refuses bad flags."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+
+import pytest
+
+from helpers import REPO
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location(
+        "mode_coverage_benchmark", REPO / "benchmarks" / "mode_coverage.py")
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses resolve annotations through sys.modules.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("dataset", ["ring", "grid"])
+def test_a_tiny_run_prints_progress_the_published_rows_and_json_last(dataset, capsys):
+    assert _script().main(["--dataset", dataset, "--seeds", "1", "--steps", "3",
+                           "--log-every", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[-1])
+    assert result["dataset"] == dataset and result["seeds"] == 1 and result["steps"] == 3
+    modes = {"ring": 8, "grid": 25}[dataset]
+    assert 0 <= result["modes"] <= modes
+    assert 0.0 <= result["high_quality"] <= 1.0
+    assert 0.0 <= result["reverse_kl"] <= 3.3
+    output = "\n".join(lines)
+    # Progress after 2 steps, then after the remaining one.
+    assert "seed 0 step 2/3" in output and "seed 0 step 3/3" in output
+    assert "PacGAN4, Lin et al. 2018" in output and "mean of 1 (this run)" in output
+
+
+def test_every_preset_builds_a_gan_whose_batch_fits_its_packs():
+    module = _script()
+    assert set(module.DEFAULT_CONFIG) == {"ring", "grid"}
+    assert set(module.DEFAULT_CONFIG.values()) <= set(module.CONFIGS)
+    for name, config in module.CONFIGS.items():
+        assert config.batch_size % (config.pack * config.discriminator_steps) == 0, name
+        gan = module.build_gan(config, steps=10, seed=0)
+        assert gan.pack == config.pack and gan.loss_name == config.loss
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--dataset", "spiral"], "invalid choice"),
+    (["--seeds", "0"], "--seeds must be a positive integer"),
+    (["--steps", "-5"], "--steps must be a positive integer"),
+    (["--config", "nope"], "unknown --config 'nope'"),
+    (["--seeds", "two"], "invalid int value"),
+])
+def test_bad_flags_exit_with_a_message(bad, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _script().main(bad)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -411,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
           f"({len(held_images)}): {floor:.3f}")
 
     result = {
-        "entry": args.entry, "model": f"{exported.name} version {exported.path.name}", "conditional": conditional,
+        "entry": args.entry, "model": f"{exported.name} version {exported.path.name}",
+        "conditional": conditional,
         "data": f"MNIST from {args.data_dir}", "train_split": args.train_split,
         "held_out_split": args.held_out_split, "classifier": str(classifier_path),
         "classifier_trained_now": trained_now,

@@ -46,6 +46,9 @@ def test_every_preset_builds_a_gan_whose_batch_fits_its_packs():
         assert config.batch_size % (config.pack * config.discriminator_steps) == 0, name
         gan = module.build_gan(config, steps=10, seed=0)
         assert gan.pack == config.pack and gan.loss_name == config.loss
+        assert gan.maxout_pieces == config.maxout_pieces
+    # PacGAN's own presets keep its maxout discriminator.
+    assert module.CONFIGS["pacgan4"].maxout_pieces == module.CONFIGS["gan"].maxout_pieces == 5
 
 
 @pytest.mark.parametrize("bad, message", [

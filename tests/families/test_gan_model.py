@@ -42,6 +42,20 @@ def test_the_2d_discriminator_starts_far_from_constant():
     assert scores.std() > 0.5
 
 
+def test_maxout_units_are_the_maximum_of_their_pieces():
+    # PacGAN's 2-D discriminator: each hidden unit is max over k affine pieces of its input.
+    gan = GAN(architecture="mlp", data_shape=(2,), latent_dim=2, pack=2, maxout_pieces=3,
+              discriminator_units=(4, 5), discriminator_normalization="none", seed=0)
+    points = tf.random.stateless_normal([6, 2], seed=[3, 4]).numpy()
+    kernels = gan.discriminator.get_weights()
+    x = points.reshape(3, 4)
+    for units, (kernel, bias) in zip((4, 5), zip(kernels[0:4:2], kernels[1:4:2])):
+        assert kernel.shape == (x.shape[1], units * 3)
+        x = (x @ kernel + bias).reshape(len(x), units, 3).max(axis=-1)
+    expected = x @ kernels[4] + kernels[5]
+    np.testing.assert_allclose(gan.score(points).numpy(), expected[:, 0], rtol=1e-5, atol=1e-5)
+
+
 def test_the_64x64_dcgan_makes_64x64_images():
     gan = GAN(architecture="dcgan64", data_shape=(64, 64, 3), latent_dim=100)
     assert gan.generate(tf.zeros([2, 100])).shape == (2, 64, 64, 3)
@@ -57,6 +71,9 @@ def test_the_64x64_dcgan_makes_64x64_images():
      "discriminator_units": (32,)},
     {"architecture": "mlp", "data_shape": (2,), "latent_dim": 2, "pack": 4, "loss": "hinge",
      "generator_units": (32, 32), "discriminator_units": (32,)},
+    {"architecture": "mlp", "data_shape": (2,), "latent_dim": 2, "pack": 2, "maxout_pieces": 5,
+     "discriminator_normalization": "none", "generator_units": (32, 32),
+     "discriminator_units": (32, 32)},
 ])
 def test_a_few_steps_change_both_networks_and_report_the_metrics(config):
     keras.utils.set_random_seed(0)
@@ -87,6 +104,9 @@ def test_config_round_trip():
     ({"architecture": "dcgan64", "data_shape": (64, 64, 3), "loss": "wasserstein",
       "gradient_penalty_weight": 10.0}, "discriminator_normalization='layer'"),
     ({"pack": 2}, "mlp networks only"),
+    ({"maxout_pieces": 5}, "mlp networks only"),
+    ({"architecture": "mlp", "data_shape": (2,), "maxout_pieces": -1},
+     "maxout_pieces must be an integer >= 0"),
     ({"discriminator_steps": 0}, "discriminator_steps must be an integer >= 1"),
 ])
 def test_bad_configs_name_the_problem(config, message):

@@ -48,6 +48,8 @@ class GAN(keras.Model):
         discriminator_normalization: `batch`, `layer` or `none` in the dcgan64/mlp
             discriminator; WGAN-GP's per-example penalty needs `layer` or `none`.
         dropout: dropout of the dcgan28 discriminator.
+        maxout_pieces: linear pieces per maxout unit in the `mlp` discriminator (PacGAN's
+            uses 5); 0 keeps LeakyReLU units.
         seed: seed of the noise drawn in training.
 
     Example:
@@ -66,7 +68,7 @@ class GAN(keras.Model):
                  pack: int = 1, generator_units: Sequence[int] = (400, 400, 400, 400),
                  discriminator_units: Sequence[int] = (200, 200, 200),
                  discriminator_normalization: str = "batch", dropout: float = 0.3,
-                 seed: int | None = None, **kwargs: Any) -> None:
+                 maxout_pieces: int = 0, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if architecture not in ARCHITECTURES:
             raise ValueError(f"Unknown architecture {architecture!r}; choose one of "
@@ -81,7 +83,7 @@ class GAN(keras.Model):
                              "networks (dcgan28: (28, 28, C), dcgan64: (64, 64, C), mlp: (features,)).")
         for name, value, minimum in (("latent_dim", latent_dim, 1), ("num_classes", num_classes, 0),
                                      ("discriminator_steps", discriminator_steps, 1),
-                                     ("pack", pack, 1)):
+                                     ("pack", pack, 1), ("maxout_pieces", maxout_pieces, 0)):
             if int(value) != value or value < minimum:
                 raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
         if gradient_penalty_weight and loss != "wasserstein":
@@ -93,6 +95,9 @@ class GAN(keras.Model):
                              "breaks; use discriminator_normalization='layer' (as WGAN-GP does).")
         if pack > 1 and architecture != "mlp":
             raise ValueError(f"pack={pack} is supported by the mlp networks only.")
+        if maxout_pieces and architecture != "mlp":
+            raise ValueError(f"maxout_pieces={maxout_pieces} is supported by the mlp networks "
+                             "only.")
         self.architecture = architecture
         self.data_shape = tuple(int(dim) for dim in data_shape)
         self.latent_dim = int(latent_dim)
@@ -105,12 +110,13 @@ class GAN(keras.Model):
         self.discriminator_units = tuple(discriminator_units)
         self.discriminator_normalization = discriminator_normalization
         self.dropout = float(dropout)
+        self.maxout_pieces = int(maxout_pieces)
         self.seed = seed
         self.generator = build_generator(architecture, self.latent_dim, self.data_shape,
                                          self.num_classes, self.generator_units)
         self.discriminator = build_discriminator(
             architecture, self.data_shape, self.num_classes, self.discriminator_units, self.pack,
-            discriminator_normalization, self.dropout)
+            discriminator_normalization, self.dropout, self.maxout_pieces)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("d_loss", "g_loss", "d_real", "d_fake")}
@@ -230,7 +236,7 @@ class GAN(keras.Model):
                 "generator_units": list(self.generator_units),
                 "discriminator_units": list(self.discriminator_units),
                 "discriminator_normalization": self.discriminator_normalization,
-                "dropout": self.dropout, "seed": self.seed}
+                "dropout": self.dropout, "maxout_pieces": self.maxout_pieces, "seed": self.seed}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "GAN":

@@ -116,14 +116,18 @@ def build_generator(architecture: str, latent_dim: int, data_shape: Sequence[int
 
 def build_discriminator(architecture: str, data_shape: Sequence[int], num_classes: int = 0,
                         hidden_units: Sequence[int] = (200, 200, 200), pack: int = 1,
-                        normalization: str = "batch", dropout: float = 0.3) -> keras.Model:
+                        normalization: str = "batch", dropout: float = 0.3,
+                        maxout_pieces: int = 0) -> keras.Model:
     """The discriminator: data (and labels) -> one unbounded score per example.
 
     `pack` > 1 (mlp only) scores groups of `pack` examples concatenated
     (PacGAN, Lin et al. 2018): the input is (batch, pack * features) and the
     caller packs. `normalization` applies to the dcgan64 and mlp hidden layers
     (the paper's batch norm; WGAN-GP's critic wants `layer` or `none`);
-    `dropout` is the dcgan28 discriminator's.
+    `dropout` is the dcgan28 discriminator's. `maxout_pieces` > 1 (mlp only)
+    makes each hidden unit the maximum of that many linear pieces (maxout,
+    Goodfellow et al. 2013), as PacGAN's 2-D discriminator (5 pieces) does;
+    0 keeps LeakyReLU units.
     """
     shape = tuple(data_shape[:-1]) + (data_shape[-1] * pack,)
     data, labels = _inputs(shape, num_classes, "data")
@@ -145,7 +149,12 @@ def build_discriminator(architecture: str, data_shape: Sequence[int], num_classe
         x = keras.layers.Reshape((1,))(x)
     else:
         for units in hidden_units:
-            x = keras.layers.Dense(units, kernel_initializer="he_normal")(x)
-            x = _leaky(_normalize(x, normalization))
+            if maxout_pieces > 1:
+                x = keras.layers.Dense(units * maxout_pieces, kernel_initializer="he_normal")(x)
+                x = keras.layers.Reshape((units, maxout_pieces))(_normalize(x, normalization))
+                x = keras.ops.max(x, axis=-1)
+            else:
+                x = keras.layers.Dense(units, kernel_initializer="he_normal")(x)
+                x = _leaky(_normalize(x, normalization))
         x = keras.layers.Dense(1, kernel_initializer="he_normal")(x)
     return _model(data, labels, keras.layers.Reshape(())(x), "discriminator")

@@ -21,7 +21,7 @@ statistics, and the presets train for far fewer steps (see `CONFIGS`). The
 `gan` and `pacgan4` presets keep PacGAN's optimizer, batch and maxout
 discriminator (5 pieces a unit), so their default step count is a budget, not
 PacGAN's 400 epochs; the `pacgan2` preset, the default, trades them for a
-larger batch and learning rate and LeakyReLU units so that 12,000 steps suffice
+larger batch and learning rate and LeakyReLU units so that 16,000 steps suffice
 on the ring. The generated samples come from a latent batch drawn with the
 seed, apart from training.
 """
@@ -89,7 +89,7 @@ CONFIGS = {
     "pacgan2": Config(
         description="pack 2, batch 256, Adam 1e-3 with beta_1 0.5 for both networks, "
                     "cosine-decayed to 1e-5 over the run",
-        steps=12_000, batch_size=256, generator_lr=1e-3, discriminator_lr=1e-3,
+        steps=16_000, batch_size=256, generator_lr=1e-3, discriminator_lr=1e-3,
         final_lr_fraction=0.01, pack=2),
     "pacgan4": Config(
         description="PacGAN's setting: pack 4, maxout discriminator, batch 100, Adam 1e-4, "

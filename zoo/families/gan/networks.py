@@ -148,13 +148,13 @@ def build_discriminator(architecture: str, data_shape: Sequence[int], num_classe
         x = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init())(x)
         x = keras.layers.Reshape((1,))(x)
     else:
+        pieces = max(maxout_pieces, 1)
         for units in hidden_units:
-            if maxout_pieces > 1:
-                x = keras.layers.Dense(units * maxout_pieces, kernel_initializer="he_normal")(x)
-                x = keras.layers.Reshape((units, maxout_pieces))(_normalize(x, normalization))
-                x = keras.ops.max(x, axis=-1)
+            x = keras.layers.Dense(units * pieces, kernel_initializer="he_normal")(x)
+            x = _normalize(x, normalization)
+            if pieces > 1:
+                x = keras.ops.max(keras.layers.Reshape((units, pieces))(x), axis=-1)
             else:
-                x = keras.layers.Dense(units, kernel_initializer="he_normal")(x)
-                x = _leaky(_normalize(x, normalization))
+                x = _leaky(x)
         x = keras.layers.Dense(1, kernel_initializer="he_normal")(x)
     return _model(data, labels, keras.layers.Reshape(())(x), "discriminator")

@@ -3,7 +3,7 @@
 Every function returns a per-example loss of shape (batch,): discriminator
 outputs with more than one value per example (a PatchGAN's map, say) are
 averaged over their non-batch axes. The training step turns per-example losses
-into the global-batch mean with `zoo.runtime.distribute.replica_mean`.
+into the global-batch mean with `zoo.distributed.replica_mean`.
 
 Discriminator outputs are unbounded scores (logits): D(x) = sigmoid(score) for
 the losses that use probabilities.

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from zoo.families.gan import GAN
 from zoo.families.vae import VAE
-from zoo.runtime.distribute import replica_mean, resolve_strategy
+from zoo.runtime.distribute import resolve_strategy
 from helpers import digit_like_images
 
 
@@ -53,25 +53,6 @@ def test_two_replicas_apply_the_single_device_update(optimizer, mirrored):
         np.testing.assert_allclose(split, single, rtol=1e-4, atol=atol)
     for key in single_metrics:
         assert split_metrics[key] == pytest.approx(single_metrics[key], rel=1e-5)
-
-
-def test_replica_mean_shares_sum_to_the_global_mean_with_uneven_replicas(mirrored):
-    strategy = mirrored
-    values = tf.constant([1.0, 2.0, 3.0, 4.0, 5.0])
-
-    def share(context):
-        # Replica 0 holds 3 examples, replica 1 holds 2.
-        return values[:3] if context.replica_id_in_sync_group == 0 else values[3:]
-
-    per_replica = strategy.experimental_distribute_values_from_function(share)
-
-    @tf.function  # as inside fit()
-    def total():
-        shares = strategy.run(replica_mean, args=(per_replica,))
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, shares, axis=None)
-
-
-    assert float(total()) == pytest.approx(3.0)
 
 
 def test_auto_strategy_reads_tf_config(monkeypatch):

@@ -1,4 +1,7 @@
-"""Choosing a `tf.distribute` strategy and scaling losses for it."""
+"""Choosing the `tf.distribute` strategy a run trains under, and which process writes files.
+
+The numerics that keep a step right under any strategy live in `zoo.distributed`.
+"""
 
 from __future__ import annotations
 
@@ -68,26 +71,3 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     has_chief = "chief" in resolver.cluster_spec().as_dict()
     return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
 
-
-def replica_mean(per_example: tf.Tensor) -> tf.Tensor:
-    """The global-batch mean of a per-example loss, as this replica's share.
-
-    Keras sums the replicas' gradients, so each replica contributes the sum of
-    its own examples divided by the number of examples across all replicas.
-    The sum of those shares is the mean over the global batch, exactly, even
-    when the replicas hold batches of different sizes. Report metrics from the
-    unscaled per-example values, not from this.
-
-    Args:
-        per_example: a loss of shape `(batch,)` for this replica's examples.
-
-    Returns:
-        A scalar whose gradient, summed over replicas, is the gradient of the
-        global-batch mean.
-    """
-    local_count = tf.cast(tf.shape(per_example)[0], per_example.dtype)
-    context = tf.distribute.get_replica_context()
-    global_count = (
-        context.all_reduce(tf.distribute.ReduceOp.SUM, local_count) if context else local_count
-    )
-    return tf.reduce_sum(per_example) / global_count

@@ -141,7 +141,9 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         state = {"epoch": epoch, "model": list(model.variables)}
         for name, (optimizer, variables) in model.optimizer_targets().items():
-            optimizer.build(variables)
+            # Checkpoints hold the slots, so they must exist before a restore.
+            if not optimizer.built:
+                optimizer.build(variables)
             state[name] = list(optimizer.variables)
         checkpoint = tf.train.Checkpoint(**state)
     checkpoint_dir = args.out / "checkpoints" if chief else Path(tempfile.mkdtemp())

@@ -28,7 +28,8 @@ import tensorflow as tf
 from zoo.families.gan.networks import (ARCHITECTURES, NORMALIZATIONS, build_discriminator,
                                        build_generator)
 from zoo.losses import check_loss, discriminator_loss, generator_loss, gradient_penalty
-from zoo.runtime.distribute import replica_mean
+from zoo.distributed import replica_mean, replica_seed
+from zoo.errors import ConfigurationError
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -132,9 +133,21 @@ class GAN(keras.Model):
 
     def compile(self, generator_optimizer: keras.optimizers.Optimizer,
                 discriminator_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:
+        """Sets one optimizer per network and builds their slots here, in the model's strategy scope.
+
+        Built inside the train step instead, the slots would be created in a replica
+        context, which fails under a distribution strategy.
+        """
+        if generator_optimizer is discriminator_optimizer:
+            raise ConfigurationError("The generator and the discriminator need one optimizer "
+                                     "each; pass two optimizer objects.")
         super().compile(**kwargs)
         self.generator_optimizer = generator_optimizer
         self.discriminator_optimizer = discriminator_optimizer
+        with self.distribute_strategy.scope():
+            for optimizer, variables in self.optimizer_targets().values():
+                if not optimizer.built:
+                    optimizer.build(variables)
 
     def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:
         """Each optimizer with the variables it trains (the runtime builds and checkpoints them)."""
@@ -143,16 +156,18 @@ class GAN(keras.Model):
                 "discriminator_optimizer": (self.discriminator_optimizer,
                                             self.discriminator.trainable_variables)}
 
-    # Random draws of a step; per replica, so tests of distribution replace them.
+    # Random draws of a step, each replica its own (`replica_seed`); tests of distribution
+    # replace them with functions of the example, the same on any replica.
 
     def draw_latent(self, reference: tf.Tensor) -> tf.Tensor:
         """z ~ N(0, I) for each example of `reference` (a batch of real data)."""
-        return keras.random.normal((tf.shape(reference)[0], self.latent_dim),
-                                   seed=self.seed_generator)
+        return tf.random.stateless_normal((tf.shape(reference)[0], self.latent_dim),
+                                          seed=replica_seed(self.seed_generator))
 
     def draw_interpolation_weights(self, reference: tf.Tensor) -> tf.Tensor:
         """WGAN-GP's w ~ U[0, 1], one per example of `reference`."""
-        return keras.random.uniform((tf.shape(reference)[0],), seed=self.seed_generator)
+        return tf.random.stateless_uniform((tf.shape(reference)[0],),
+                                           seed=replica_seed(self.seed_generator))
 
     def generate(self, latent: tf.Tensor, labels: tf.Tensor | None = None,
                  training: bool = False) -> tf.Tensor:

@@ -31,6 +31,8 @@ from typing import Sequence
 
 import keras
 
+from zoo.distributed import Dropout
+
 ARCHITECTURES = ("dcgan28", "dcgan64", "mlp")
 NORMALIZATIONS = ("batch", "layer", "none")
 LEAKY_SLOPE = 0.2
@@ -138,7 +140,7 @@ def build_discriminator(architecture: str, data_shape: Sequence[int], num_classe
                                     kernel_initializer=_init())(x)
             x = _leaky(x)
             if dropout:
-                x = keras.layers.Dropout(dropout)(x)
+                x = Dropout(dropout)(x)
         x = keras.layers.Dense(1, kernel_initializer=_init())(keras.layers.Flatten()(x))
     elif architecture == "dcgan64":
         for index, filters in enumerate((64, 128, 256, 512)):

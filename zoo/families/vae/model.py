@@ -21,7 +21,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.runtime.distribute import replica_mean
+from zoo import checks
+from zoo.distributed import replica_mean, replica_seed
+
 
 def binarize(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """Draws a binary image with pixel probabilities `image / 255`.
@@ -53,8 +55,9 @@ class Sampling(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def noise(self, mean: tf.Tensor) -> tf.Tensor:
-        """epsilon for each entry of `mean`; one fresh draw per call."""
-        return keras.random.normal(keras.ops.shape(mean), seed=self.seed_generator)
+        """epsilon for each entry of `mean`; one fresh draw per call, its own on each replica."""
+        return tf.random.stateless_normal(tf.shape(mean), seed=replica_seed(self.seed_generator),
+                                          dtype=mean.dtype)
 
     def call(self, mean: tf.Tensor, log_variance: tf.Tensor) -> tf.Tensor:
         return mean + keras.ops.exp(0.5 * log_variance) * self.noise(mean)

@@ -33,7 +33,9 @@ def build(name: str, **overrides: Any):
 
     Args:
         name: an entry name from `available()`.
-        **overrides: model config values to change (e.g. `latent_dim=2`, `beta=4.0`).
+        **overrides: arguments of the family's model class to change or add (e.g.
+            `latent_dim=2`, `beta=4.0`, `seed=0`); each is checked, and a bad one raises
+            a `zoo.errors.ConfigurationError` naming it.
 
     Returns:
         The family's `keras.Model`, not compiled.
@@ -43,11 +45,17 @@ def build(name: str, **overrides: Any):
         >>> vae.latent_dim
         2
     """
+    import inspect
+
+    from zoo.errors import ConfigurationError
     from zoo.families import get_family
 
     entry = get_entry(name)
-    unknown = set(overrides) - set(entry.model_config)
+    model_class = get_family(entry.family).model_class
+    known = [parameter for parameter in inspect.signature(model_class.__init__).parameters
+             if parameter not in ("self", "kwargs")]
+    unknown = set(overrides) - set(known)
     if unknown:
-        raise ValueError(f"Unknown model config key(s) {sorted(unknown)} for {name!r}; "
-                         f"known: {', '.join(entry.model_config)}.")
-    return get_family(entry.family).model_class(**{**entry.model_config, **overrides})
+        raise ConfigurationError(f"Unknown model config key(s) {sorted(unknown)} for {name!r}; "
+                                 f"known: {', '.join(known)}.")
+    return model_class(**{**entry.model_config, **overrides})

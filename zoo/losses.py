@@ -26,6 +26,8 @@ from typing import Callable
 
 import tensorflow as tf
 
+from zoo.errors import ConfigurationError
+
 LOSSES = ("minimax", "non_saturating", "least_squares", "hinge", "wasserstein")
 
 
@@ -40,7 +42,8 @@ def _per_example(values: tf.Tensor) -> tf.Tensor:
 def check_loss(name: str) -> str:
     """Returns `name` if it is a known adversarial loss, else raises a ValueError listing them."""
     if name not in LOSSES:
-        raise ValueError(f"Unknown adversarial loss {name!r}; choose one of {', '.join(LOSSES)}.")
+        raise ConfigurationError(f"Unknown adversarial loss {name!r}; choose one of "
+                                 f"{', '.join(LOSSES)}.")
     return name
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from zoo.data import DataUnavailableError, load_mnist, read_idx
+from zoo.data import DataError, DataUnavailableError, load_mnist, read_idx
 
 _TYPE_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(">i2"): 0x0B,
                np.dtype(">i4"): 0x0C, np.dtype(">f4"): 0x0D, np.dtype(">f8"): 0x0E}
@@ -76,7 +76,7 @@ def test_read_idx_round_trip(tmp_path: Path, name: str, array: np.ndarray) -> No
 @pytest.mark.parametrize("name", ["labels.idx", "labels.idx.gz"])
 def test_read_idx_rejects_truncated_data(tmp_path: Path, name: str) -> None:
     path = _write(tmp_path / name, _idx_bytes(np.zeros((10, 28, 28), np.uint8))[:-5])
-    with pytest.raises(ValueError, match="truncated data") as caught:
+    with pytest.raises(DataError, match="truncated data") as caught:
         read_idx(path)
     assert name in str(caught.value)
 
@@ -90,7 +90,7 @@ def test_read_idx_rejects_truncated_data(tmp_path: Path, name: str) -> None:
 ])
 def test_read_idx_rejects_bad_headers(tmp_path: Path, payload: bytes, problem: str) -> None:
     path = _write(tmp_path / "bad.idx", payload)
-    with pytest.raises(ValueError, match=problem) as caught:
+    with pytest.raises(DataError, match=problem) as caught:
         read_idx(path)
     assert str(path) in str(caught.value)
 
@@ -98,7 +98,7 @@ def test_read_idx_rejects_bad_headers(tmp_path: Path, payload: bytes, problem: s
 def test_read_idx_rejects_corrupt_gzip(tmp_path: Path) -> None:
     path = tmp_path / "cut.idx.gz"
     path.write_bytes(gzip.compress(_idx_bytes(np.zeros((50, 28, 28), np.uint8)))[:40])
-    with pytest.raises(ValueError, match="corrupt gzip"):
+    with pytest.raises(DataError, match="corrupt gzip"):
         read_idx(path)
 
 
@@ -126,21 +126,39 @@ def test_load_mnist_from_idx_files(idx_folder, split: str, base: str, selection:
 @pytest.mark.parametrize("split", ["validation", "train[1]", "train[:50%x]", "train+test",
                                    "train[10:50%]", "test[:101%]", " train", "TRAIN", "train[a:]"])
 def test_load_mnist_rejects_unsupported_splits(idx_folder, split: str) -> None:
-    with pytest.raises(ValueError, match="Unsupported MNIST split") as caught:
+    with pytest.raises(DataError, match="Unsupported MNIST split") as caught:
         load_mnist(split, data_dir=idx_folder[0])
     assert repr(split) in str(caught.value)
 
 
 def test_load_mnist_rejects_out_of_range_slices(idx_folder) -> None:
-    with pytest.raises(ValueError, match=r"'test\[:21\]'.*20 examples"):
+    with pytest.raises(DataError, match=r"'test\[:21\]'.*20 examples"):
         load_mnist("test[:21]", data_dir=idx_folder[0])
+
+
+def test_load_mnist_rejects_empty_splits(idx_folder) -> None:
+    with pytest.raises(DataError, match=r"split 'test\[5:5\]' holds no examples"):
+        load_mnist("test[5:5]", data_dir=idx_folder[0])
+
+
+def test_a_truncated_idx_file_names_the_split_the_file_and_the_fix(idx_folder) -> None:
+    folder = idx_folder[0]
+    path = folder / "t10k-images-idx3-ubyte.gz"
+    data = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(data[:len(data) // 2]))
+    with pytest.raises(DataError) as caught:
+        load_mnist("test", data_dir=folder)
+    message = str(caught.value)
+    assert message.startswith("Could not read MNIST split 'test': ")
+    assert str(path) in message and "truncated data" in message
+    assert message.endswith("Replace the damaged file with a complete copy.")
 
 
 def test_load_mnist_rejects_count_mismatch(tmp_path: Path) -> None:
     images, labels = _mnist_like(5, 0)
     _write(tmp_path / "t10k-images-idx3-ubyte.gz", _idx_bytes(images))
     _write(tmp_path / "t10k-labels-idx1-ubyte.gz", _idx_bytes(labels[:4]))
-    with pytest.raises(ValueError, match="5 images but .* 4 labels"):
+    with pytest.raises(DataError, match="5 images but .* 4 labels"):
         load_mnist("test", data_dir=tmp_path)
 
 

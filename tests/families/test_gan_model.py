@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from zoo.errors import ConfigurationError
 from zoo.families.gan import GAN
 
 
@@ -108,10 +109,23 @@ def test_config_round_trip():
     ({"architecture": "mlp", "data_shape": (2,), "maxout_pieces": -1},
      "maxout_pieces must be an integer >= 0"),
     ({"discriminator_steps": 0}, "discriminator_steps must be an integer >= 1"),
+    ({"latent_dim": "abc"}, "latent_dim must be an integer >= 1; got 'abc'"),
+    ({"data_shape": ()}, r"data_shape must be a non-empty sequence of integers >= 1; got \(\)"),
+    ({"dropout": 1.0}, r"dropout must be a finite number in \[0.0, 1.0\); got 1.0"),
+    ({"architecture": "mlp", "data_shape": (2,), "generator_units": (0,)},
+     "generator_units must be a sequence of integers >= 1"),
+    ({"architecture": "dcgan32"}, "Unknown architecture 'dcgan32'; choose one of dcgan28"),
 ])
 def test_bad_configs_name_the_problem(config, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ConfigurationError, match=message):
         GAN(**config)
+
+
+def test_one_optimizer_for_both_networks_is_refused():
+    optimizer = keras.optimizers.Adam(2e-4)
+    with pytest.raises(ConfigurationError, match="need one optimizer each"):
+        zoo.build("dcgan_mnist").compile(generator_optimizer=optimizer,
+                                          discriminator_optimizer=optimizer)
 
 
 def test_plain_fit_under_a_strategy_trains_both_networks(mirrored):

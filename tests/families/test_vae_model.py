@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from zoo.errors import ConfigurationError
 from zoo.families.vae import VAE, Sampling, binarize
 from helpers import digit_like_images
 
@@ -64,13 +65,22 @@ def test_config_round_trip_rebuilds_the_same_architecture():
     assert [w.shape for w in clone.weights] == [w.shape for w in vae.weights]
 
 
-def test_bad_config_is_refused_with_the_value():
-    with pytest.raises(ValueError, match="divisible by 2\\*\\*len\\(filters\\) = 4"):
-        VAE(image_shape=(30, 30, 1), filters=(8, 16))
-    with pytest.raises(ValueError, match="beta"):
-        VAE(beta=-1.0)
-    with pytest.raises(ValueError, match="Unknown model config key.*latent_size"):
-        zoo.build("vae_mnist", latent_size=2)
+@pytest.mark.parametrize("overrides, message", [
+    ({"latent_dim": "abc"}, "latent_dim must be an integer >= 1; got 'abc'"),
+    ({"latent_dim": 0}, "latent_dim must be an integer >= 1; got 0"),
+    ({"filters": ()}, r"filters must be a non-empty sequence of integers >= 1; got \(\)"),
+    ({"filters": (8, "16")}, "filters must be a non-empty sequence of integers"),
+    ({"image_shape": (28, 28)}, "image_shape must be a sequence of 3 integers"),
+    ({"image_shape": (30, 30, 1)}, r"divisible by 2\*\*len\(filters\) = 4"),
+    ({"hidden_units": 2.5}, "hidden_units must be an integer >= 0; got 2.5"),
+    ({"beta": -1.0}, "beta must be a finite number >= 0.0; got -1.0"),
+    ({"beta": float("nan")}, "beta must be a finite number >= 0.0; got nan"),
+    ({"seed": "x"}, "seed must be an integer >= 0; got 'x'"),
+    ({"latent_size": 2}, r"Unknown model config key\(s\) \['latent_size'\] for 'vae_mnist'"),
+])
+def test_bad_config_is_refused_naming_the_argument(overrides, message):
+    with pytest.raises(ConfigurationError, match=message):
+        zoo.build("vae_mnist", **overrides)
 
 
 def test_binarize_draws_bernoulli_pixels_reproducibly():

@@ -25,11 +25,12 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
+from zoo import checks
+from zoo.distributed import replica_mean, replica_seed
+from zoo.errors import ConfigurationError
 from zoo.families.gan.networks import (ARCHITECTURES, NORMALIZATIONS, build_discriminator,
                                        build_generator)
 from zoo.losses import check_loss, discriminator_loss, generator_loss, gradient_penalty
-from zoo.distributed import replica_mean, replica_seed
-from zoo.errors import ConfigurationError
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -71,57 +72,58 @@ class GAN(keras.Model):
                  discriminator_normalization: str = "batch", dropout: float = 0.3,
                  maxout_pieces: int = 0, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if architecture not in ARCHITECTURES:
-            raise ValueError(f"Unknown architecture {architecture!r}; choose one of "
-                             f"{', '.join(ARCHITECTURES)}.")
-        if discriminator_normalization not in NORMALIZATIONS:
-            raise ValueError(f"Unknown discriminator_normalization {discriminator_normalization!r};"
-                             f" choose one of {', '.join(NORMALIZATIONS)}.")
-        check_loss(loss)
-        expected = {"dcgan28": (28, 28), "dcgan64": (64, 64)}.get(architecture)
-        if expected and tuple(data_shape[:2]) != expected or not expected and len(data_shape) != 1:
-            raise ValueError(f"data_shape {tuple(data_shape)} does not fit the {architecture} "
-                             "networks (dcgan28: (28, 28, C), dcgan64: (64, 64, C), mlp: (features,)).")
-        for name, value, minimum in (("latent_dim", latent_dim, 1), ("num_classes", num_classes, 0),
-                                     ("discriminator_steps", discriminator_steps, 1),
-                                     ("pack", pack, 1), ("maxout_pieces", maxout_pieces, 0)):
-            if int(value) != value or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
-        if gradient_penalty_weight and loss != "wasserstein":
-            raise ValueError("gradient_penalty_weight applies to loss='wasserstein' (WGAN-GP); "
-                             f"got loss={loss!r}.")
-        if gradient_penalty_weight and architecture != "dcgan28" \
-                and discriminator_normalization == "batch":
-            raise ValueError("The gradient penalty is per example, which batch norm in the critic "
-                             "breaks; use discriminator_normalization='layer' (as WGAN-GP does).")
-        if pack > 1 and architecture != "mlp":
-            raise ValueError(f"pack={pack} is supported by the mlp networks only.")
-        if maxout_pieces and architecture != "mlp":
-            raise ValueError(f"maxout_pieces={maxout_pieces} is supported by the mlp networks "
-                             "only.")
-        self.architecture = architecture
-        self.data_shape = tuple(int(dim) for dim in data_shape)
-        self.latent_dim = int(latent_dim)
-        self.num_classes = int(num_classes)
-        self.loss_name = loss
-        self.discriminator_steps = int(discriminator_steps)
-        self.gradient_penalty_weight = float(gradient_penalty_weight)
-        self.pack = int(pack)
-        self.generator_units = tuple(generator_units)
-        self.discriminator_units = tuple(discriminator_units)
-        self.discriminator_normalization = discriminator_normalization
-        self.dropout = float(dropout)
-        self.maxout_pieces = int(maxout_pieces)
-        self.seed = seed
-        self.generator = build_generator(architecture, self.latent_dim, self.data_shape,
+        self.architecture = checks.choice("architecture", architecture, ARCHITECTURES)
+        self.data_shape = checks.integers("data_shape", data_shape)
+        self.latent_dim = checks.integer("latent_dim", latent_dim, minimum=1)
+        self.num_classes = checks.integer("num_classes", num_classes, minimum=0)
+        self.loss_name = check_loss(loss)
+        self.discriminator_steps = checks.integer("discriminator_steps", discriminator_steps,
+                                                  minimum=1)
+        self.gradient_penalty_weight = checks.number("gradient_penalty_weight",
+                                                     gradient_penalty_weight, minimum=0.0)
+        self.pack = checks.integer("pack", pack, minimum=1)
+        self.generator_units = checks.integers("generator_units", generator_units,
+                                               allow_empty=True)
+        self.discriminator_units = checks.integers("discriminator_units", discriminator_units,
+                                                   allow_empty=True)
+        self.discriminator_normalization = checks.choice(
+            "discriminator_normalization", discriminator_normalization, NORMALIZATIONS)
+        self.dropout = checks.number("dropout", dropout, minimum=0.0, below=1.0)
+        self.maxout_pieces = checks.integer("maxout_pieces", maxout_pieces, minimum=0)
+        self.seed = checks.seed("seed", seed)
+        self._check_combination()
+        self.generator = build_generator(self.architecture, self.latent_dim, self.data_shape,
                                          self.num_classes, self.generator_units)
         self.discriminator = build_discriminator(
-            architecture, self.data_shape, self.num_classes, self.discriminator_units, self.pack,
-            discriminator_normalization, self.dropout, self.maxout_pieces)
+            self.architecture, self.data_shape, self.num_classes, self.discriminator_units,
+            self.pack, self.discriminator_normalization, self.dropout, self.maxout_pieces)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("d_loss", "g_loss", "d_real", "d_fake")}
         self.built = True
+
+    def _check_combination(self) -> None:
+        """Settings that are valid alone but not together."""
+        architecture, data_shape = self.architecture, self.data_shape
+        expected = {"dcgan28": (28, 28), "dcgan64": (64, 64)}.get(architecture)
+        if expected and (len(data_shape) != 3 or data_shape[:2] != expected) \
+                or not expected and len(data_shape) != 1:
+            raise ConfigurationError(
+                f"data_shape {data_shape} does not fit the {architecture} networks (dcgan28: "
+                "(28, 28, C), dcgan64: (64, 64, C), mlp: (features,)).")
+        if self.gradient_penalty_weight and self.loss_name != "wasserstein":
+            raise ConfigurationError("gradient_penalty_weight applies to loss='wasserstein' "
+                                     f"(WGAN-GP); got loss={self.loss_name!r}.")
+        if self.gradient_penalty_weight and architecture != "dcgan28" \
+                and self.discriminator_normalization == "batch":
+            raise ConfigurationError(
+                "The gradient penalty is per example, which batch norm in the critic breaks; "
+                "use discriminator_normalization='layer' (as WGAN-GP does).")
+        if self.pack > 1 and architecture != "mlp":
+            raise ConfigurationError(f"pack={self.pack} is supported by the mlp networks only.")
+        if self.maxout_pieces and architecture != "mlp":
+            raise ConfigurationError(f"maxout_pieces={self.maxout_pieces} is supported by the "
+                                     "mlp networks only.")
 
     @property
     def conditional(self) -> bool:

@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from zoo import checks
 from zoo.distributed import replica_mean, replica_seed
+from zoo.errors import ConfigurationError
 
 
 def binarize(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -66,19 +67,12 @@ class Sampling(keras.layers.Layer):
         return super().get_config() | {"seed": self.seed}
 
 
-def _check_config(image_shape: Sequence[int], latent_dim: int, filters: Sequence[int],
-                  beta: float) -> None:
-    if len(image_shape) != 3 or min(image_shape) < 1:
-        raise ValueError(f"image_shape must be (height, width, channels); got {image_shape}.")
+def _check_image_shape(image_shape: tuple[int, ...], filters: tuple[int, ...]) -> None:
     stride = 2 ** len(filters)
     if image_shape[0] % stride or image_shape[1] % stride:
-        raise ValueError(
+        raise ConfigurationError(
             f"image height and width must be divisible by 2**len(filters) = {stride}; "
-            f"got image_shape {tuple(image_shape)} with filters {tuple(filters)}.")
-    if latent_dim < 1:
-        raise ValueError(f"latent_dim must be at least 1; got {latent_dim}.")
-    if beta < 0:
-        raise ValueError(f"beta must be non-negative; got {beta}.")
+            f"got image_shape {image_shape} with filters {filters}.")
 
 
 def build_encoder(image_shape: Sequence[int], latent_dim: int, filters: Sequence[int],
@@ -146,13 +140,13 @@ class VAE(keras.Model):
                  filters: Sequence[int] = (32, 64), hidden_units: int = 0, beta: float = 1.0,
                  seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        _check_config(image_shape, latent_dim, filters, beta)
-        self.image_shape = tuple(int(dim) for dim in image_shape)
-        self.latent_dim = int(latent_dim)
-        self.filters = tuple(int(width) for width in filters)
-        self.hidden_units = int(hidden_units)
-        self.beta = float(beta)
-        self.seed = seed
+        self.image_shape = checks.integers("image_shape", image_shape, length=3)
+        self.latent_dim = checks.integer("latent_dim", latent_dim, minimum=1)
+        self.filters = checks.integers("filters", filters)
+        self.hidden_units = checks.integer("hidden_units", hidden_units, minimum=0)
+        self.beta = checks.number("beta", beta, minimum=0.0)
+        self.seed = checks.seed("seed", seed)
+        _check_image_shape(self.image_shape, self.filters)
         self.encoder = build_encoder(self.image_shape, self.latent_dim, self.filters,
                                      self.hidden_units)
         self.decoder = build_decoder(self.image_shape, self.latent_dim, self.filters,

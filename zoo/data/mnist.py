@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DataUnavailableError", "load_mnist", "read_idx"]
+from zoo.errors import DataError, DataUnavailableError
+
+__all__ = ["load_mnist", "read_idx"]
 
 # IDX type codes and the numpy dtype of each; multi-byte values are big-endian.
 _IDX_DTYPES = {
@@ -51,10 +53,6 @@ _PROBE_TIMEOUT_S = 5.0
 _READ_BATCH = 10_000
 
 
-class DataUnavailableError(RuntimeError):
-    """The data set cannot be had; the message says what was tried and how to provide it."""
-
-
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Reads an IDX file, gzip-compressed or raw.
 
@@ -65,7 +63,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         The array with the file's shape, in native byte order (uint8 for MNIST).
 
     Raises:
-        ValueError: the file is not a valid IDX file (bad magic, unknown type code,
+        DataError: the file is not a valid IDX file (bad magic, unknown type code,
             truncated or trailing data, corrupt compression).
     """
     path = Path(path)
@@ -75,33 +73,33 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as error:
-            raise ValueError(f"{path}: corrupt gzip data ({error}).") from error
+            raise DataError(f"{path}: corrupt gzip data ({error}).") from error
 
     if len(data) < 4:
-        raise ValueError(f"{path}: too short for an IDX header ({len(data)} bytes, need 4).")
+        raise DataError(f"{path}: too short for an IDX header ({len(data)} bytes, need 4).")
     zeros, type_code, ndims = data[:2], data[2], data[3]
     if zeros != b"\x00\x00":
-        raise ValueError(f"{path}: not an IDX file (magic starts with {zeros.hex()}, expected "
+        raise DataError(f"{path}: not an IDX file (magic starts with {zeros.hex()}, expected "
                          "0000).")
     if type_code not in _IDX_DTYPES:
         known = ", ".join(f"0x{code:02X}" for code in _IDX_DTYPES)
-        raise ValueError(f"{path}: unsupported IDX type code 0x{type_code:02X} (supported: "
+        raise DataError(f"{path}: unsupported IDX type code 0x{type_code:02X} (supported: "
                          f"{known}).")
     if ndims == 0:
-        raise ValueError(f"{path}: IDX header declares 0 dimensions.")
+        raise DataError(f"{path}: IDX header declares 0 dimensions.")
     header_size = 4 + 4 * ndims
     if len(data) < header_size:
-        raise ValueError(f"{path}: truncated IDX header ({len(data)} bytes, the {ndims} "
+        raise DataError(f"{path}: truncated IDX header ({len(data)} bytes, the {ndims} "
                          f"dimension sizes need {header_size}).")
     shape = tuple(int(size) for size in np.frombuffer(data, ">u4", count=ndims, offset=4))
     dtype = _IDX_DTYPES[type_code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     found = len(data) - header_size
     if found < expected:
-        raise ValueError(f"{path}: truncated data ({found} bytes, shape {shape} of {dtype.name} "
+        raise DataError(f"{path}: truncated data ({found} bytes, shape {shape} of {dtype.name} "
                          f"needs {expected}).")
     if found > expected:
-        raise ValueError(f"{path}: {found - expected} unexpected bytes after the data of shape "
+        raise DataError(f"{path}: {found - expected} unexpected bytes after the data of shape "
                          f"{shape}.")
     array = np.frombuffer(data, dtype, count=expected // dtype.itemsize, offset=header_size)
     # astype copies, which also makes the result writable (frombuffer's view of bytes is not).
@@ -141,7 +139,7 @@ class _Split:
             elif abs(bound) > count:
                 # tensorflow-datasets rejects out-of-range bounds instead of clipping them;
                 # doing the same keeps one split string meaning the same for both sources.
-                raise ValueError(f"Split {self.text!r} asks for example {bound}, but split "
+                raise DataError(f"Split {self.text!r} asks for example {bound}, but split "
                                  f"{self.base!r} has {count} examples.")
             bounds.append(bound)
         return slice(*bounds)
@@ -150,16 +148,16 @@ class _Split:
 def _parse_split(split: str) -> _Split:
     match = _SPLIT_PATTERN.fullmatch(split) if isinstance(split, str) else None
     if match is None:
-        raise ValueError(f"Unsupported MNIST split {split!r}; expected {_SPLIT_FORMS}.")
+        raise DataError(f"Unsupported MNIST split {split!r}; expected {_SPLIT_FORMS}.")
     start, stop = match["start"], match["stop"]
     given = [bound for bound in (start, stop) if bound is not None]
     percent = any(bound.endswith("%") for bound in given)
     if percent and not all(bound.endswith("%") for bound in given):
-        raise ValueError(f"Unsupported MNIST split {split!r}: both bounds of a slice must be "
+        raise DataError(f"Unsupported MNIST split {split!r}: both bounds of a slice must be "
                          f"percents or both integers; expected {_SPLIT_FORMS}.")
     start, stop = (None if bound is None else int(bound.rstrip("%")) for bound in (start, stop))
     if percent and any(abs(bound) > 100 for bound in (start, stop) if bound is not None):
-        raise ValueError(f"Unsupported MNIST split {split!r}: percent bounds must lie in "
+        raise DataError(f"Unsupported MNIST split {split!r}: percent bounds must lie in "
                          f"[-100%, 100%]; expected {_SPLIT_FORMS}.")
     return _Split(split, match["base"], start, stop, percent)
 
@@ -176,15 +174,19 @@ def _find_idx_files(folder: Path, base: str) -> tuple[Path, Path] | None:
 
 
 def _load_idx(images_path: Path, labels_path: Path, split: _Split) -> tuple[np.ndarray, np.ndarray]:
-    images, labels = read_idx(images_path), read_idx(labels_path)
+    try:
+        images, labels = read_idx(images_path), read_idx(labels_path)
+    except DataError as error:
+        raise DataError(f"Could not read MNIST split {split.text!r}: {error} Replace the damaged "
+                        "file with a complete copy.") from error
     if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE or images.dtype != np.uint8:
-        raise ValueError(f"{images_path}: expected uint8 images of shape (N, 28, 28), found "
+        raise DataError(f"{images_path}: expected uint8 images of shape (N, 28, 28), found "
                          f"{images.dtype.name} of shape {images.shape}.")
     if labels.ndim != 1:
-        raise ValueError(f"{labels_path}: expected labels of shape (N,), found shape "
+        raise DataError(f"{labels_path}: expected labels of shape (N,), found shape "
                          f"{labels.shape}.")
     if len(images) != len(labels):
-        raise ValueError(f"{images_path} holds {len(images)} images but {labels_path} holds "
+        raise DataError(f"{images_path} holds {len(images)} images but {labels_path} holds "
                          f"{len(labels)} labels.")
     selection = split.indices(len(images))
     return images[selection][..., np.newaxis], labels[selection].astype(np.int64)
@@ -241,6 +243,9 @@ def _first_line(error: BaseException) -> str:
 def _read_tfds(builder, split: _Split) -> tuple[np.ndarray, np.ndarray]:
     import tensorflow_datasets as tfds
 
+    if split.base in builder.info.splits:
+        # Prepared data know their size: out-of-range bounds get the IDX reader's DataError.
+        split.indices(builder.info.splits[split.base].num_examples)
     # Not `batch_size=-1`: that batches by the split sizes recorded when the data set was
     # prepared, and without such records (mocked data) it batches by sys.maxsize, which aborts.
     dataset = builder.as_dataset(split=split.spec, as_supervised=True)
@@ -312,19 +317,27 @@ def load_mnist(split: str = "train",
         `(images, labels)`: uint8 images of shape (N, 28, 28, 1) and int64 labels of shape (N,).
 
     Raises:
-        ValueError: the split string is not supported, or the IDX files are invalid.
+        DataError: the split string is not supported or asks for examples the split does
+            not have, the split is empty, or the IDX files are invalid.
         DataUnavailableError: neither source can provide the data.
     """
     parsed = _parse_split(split)
+    images, labels = _load(parsed, data_dir)
+    if not len(images):
+        raise DataError(f"MNIST split {split!r} holds no examples; choose a split with some.")
+    return images, labels
+
+
+def _load(split: _Split, data_dir: str | os.PathLike | None) -> tuple[np.ndarray, np.ndarray]:
     if data_dir is None:
-        return _load_tfds(parsed, None, tried="")
+        return _load_tfds(split, None, tried="")
     folder = Path(data_dir)
     if not folder.is_dir():
         raise DataUnavailableError(
-            f"Could not load MNIST split {split!r}: the data folder {folder} does not exist; "
-            f"{_provide_hint(parsed.base)}.")
-    found = _find_idx_files(folder, parsed.base)
+            f"Could not load MNIST split {split.text!r}: the data folder {folder} does not "
+            f"exist; {_provide_hint(split.base)}.")
+    found = _find_idx_files(folder, split.base)
     if found is not None:
-        return _load_idx(*found, parsed)
-    tried = f"no MNIST IDX files for {parsed.base!r} in {folder}, and "
-    return _load_tfds(parsed, folder, tried=tried)
+        return _load_idx(*found, split)
+    tried = f"no MNIST IDX files for {split.base!r} in {folder}, and "
+    return _load_tfds(split, folder, tried=tried)

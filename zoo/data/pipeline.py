@@ -14,11 +14,12 @@ the pipeline's cost stays small beside the training step.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable
 
 import numpy as np
 import tensorflow as tf
+
+from zoo import checks
 
 __all__ = ["evaluation_dataset", "training_stream"]
 
@@ -37,15 +38,6 @@ def _fold_in(key: tf.Tensor, data: Any) -> tf.Tensor:
 
 def _root_key(seed: int, stream: int) -> tf.Tensor:
     return _fold_in(tf.constant([seed, 0], tf.int64), stream)
-
-
-def _check_int(name: str, value: Any, minimum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer, got {value!r}.")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
-    return value
 
 
 def _as_tensors(features: Any) -> tuple[tuple[tf.Tensor, ...], int]:
@@ -70,10 +62,7 @@ def _as_tensors(features: Any) -> tuple[tuple[tf.Tensor, ...], int]:
 
 
 def _check_seed(seed: Any) -> int:
-    seed = _check_int("seed", seed)
-    if not -(2**63) <= seed < 2**63:
-        raise ValueError(f"seed must fit in int64, got {seed}.")
-    return seed
+    return checks.integer("seed", seed, minimum=-(2**63), maximum=2**63 - 1)
 
 
 def training_stream(
@@ -115,16 +104,16 @@ def training_stream(
         ValueError: an argument is invalid (names the value).
     """
     tensors, count = _as_tensors(features)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    batch_size = checks.integer("batch_size", batch_size, minimum=1)
     seed = _check_seed(seed)
-    start_epoch = _check_int("start_epoch", start_epoch, minimum=0)
+    start_epoch = checks.integer("start_epoch", start_epoch, minimum=0)
     if batch_size > count:
         raise ValueError(f"batch_size {batch_size} is larger than the {count} examples; "
                          "use a smaller batch size.")
     batches_per_pass = count // batch_size
     if steps_per_epoch is None:
         steps_per_epoch = batches_per_pass
-    steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    steps_per_epoch = checks.integer("steps_per_epoch", steps_per_epoch, minimum=1)
 
     first_pass, first_batch = divmod(start_epoch * steps_per_epoch, batches_per_pass)
     order_key = _root_key(seed, _ORDER_STREAM)
@@ -179,7 +168,7 @@ def evaluation_dataset(
         ValueError: an argument is invalid (names the value).
     """
     tensors, count = _as_tensors(features)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    batch_size = checks.integer("batch_size", batch_size, minimum=1)
     eval_key = _root_key(_check_seed(seed), _EVAL_STREAM)
 
     def batch(index: tf.Tensor, values: tuple[tf.Tensor, ...]) -> Any:

@@ -78,3 +78,21 @@ def choice(name: str, value: Any, choices: Iterable[str]) -> str:
 def seed(name: str, value: Any) -> int | None:
     """None or a non-negative integer seed."""
     return None if value is None else integer(name, value, minimum=0)
+
+
+def non_finite_variables(variables: Iterable[Any]) -> list[str]:
+    """The paths (or names) of the floating-point variables that hold NaN or infinite values.
+
+    Example:
+        >>> import keras
+        >>> non_finite_variables([keras.Variable([1.0, float("nan")], name="kernel")])
+        ['kernel']
+    """
+    import numpy as np
+
+    bad = []
+    for variable in variables:
+        values = np.asarray(variable)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            bad.append(getattr(variable, "path", None) or variable.name)
+    return bad

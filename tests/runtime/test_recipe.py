@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -11,10 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 import zoo
+from zoo.errors import RunError
 from zoo.registry import get_entry
 from zoo.runtime.cli import build_parser, parse_args
 from zoo.runtime.train import main, train
@@ -49,6 +52,9 @@ def test_help_documents_every_uniform_flag():
     ("--batch-size", "0", "--batch-size must be positive; got 0"),
     ("--epochs", "two", "--epochs must be an integer; got 'two'"),
     ("--learning-rate", "=-1e-3", "--learning-rate must be positive"),
+    ("--learning-rate", "nan", "--learning-rate must be a finite number; got nan"),
+    ("--learning-rate", "inf", "--learning-rate must be a finite number; got inf"),
+    ("--learning-rate", "=-inf", "--learning-rate must be a finite number; got -inf"),
     ("--strategy", "tpu", "invalid choice: 'tpu'"),
     ("--jit-compile", "maybe", "invalid choice: 'maybe'"),
 ])
@@ -73,6 +79,48 @@ def test_missing_data_is_one_sentence_not_a_traceback(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: Could not load MNIST") and "--data-dir" in last
     assert not (tmp_path / "exported").exists() and not (tmp_path / "run").exists()
+
+
+def _truncate_test_images(folder: Path) -> None:
+    path = folder / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes())[:1000]))
+
+
+@pytest.mark.parametrize("flags, damage, message", [
+    (["--batch-size", "65"], None,
+     "--batch-size 65 is larger than the 64 training examples of 'train'; use a --batch-size "
+     "of at most 64."),
+    (["--train-split", "train[:abc]"], None, "Unsupported MNIST split 'train[:abc]'"),
+    (["--train-split", "train[:20000]"], None,
+     "Split 'train[:20000]' asks for example 20000, but split 'train' has 64 examples."),
+    (["--validation-split", "bogus"], None, "Unsupported MNIST split 'bogus'"),
+    (["--validation-split", "test[3:3]"], None, "MNIST split 'test[3:3]' holds no examples"),
+    ([], _truncate_test_images, "Could not read MNIST split 'test': "),
+], ids=["batch-too-large", "split-syntax", "split-past-the-end", "validation-split-syntax",
+        "empty-validation-split", "truncated-idx-file"])
+def test_bad_data_or_flags_end_with_one_error_line_and_write_nothing(
+        flags, damage, message, tmp_path, mnist_idx_dir, capsys):
+    if damage:
+        damage(mnist_idx_dir)
+    argv = ["--data-dir", str(mnist_idx_dir), "--out", str(tmp_path / "run"),
+            "--export-dir", str(tmp_path / "exported"), "--epochs", "1", *flags]
+    assert main("vae_mnist", argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {message}")
+    assert not (tmp_path / "run").exists() and not (tmp_path / "exported").exists()
+
+
+def test_a_diverging_run_stops_naming_the_epoch_and_step_and_exports_nothing(
+        tmp_path, mnist_idx_dir, capsys):
+    # Adam's first step moves every weight by about the learning rate: 1e30 overflows.
+    argv = _small_run(mnist_idx_dir, tmp_path, "--epochs", "2", "--learning-rate", "1e30")
+    assert main("vae_mnist", argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert re.fullmatch(r"error: Training diverged in epoch 1 at step 2 of 2: \w+ became "
+                        r"(nan|inf); nothing of epoch 1 was saved\. Start a new run \(another "
+                        r"--out\) with a lower --learning-rate\.", err), err
+    assert not (tmp_path / "exported").exists()
+    assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")) is None
 
 
 def test_an_out_folder_that_is_not_a_run_is_left_alone(tmp_path, mnist_idx_dir, capsys):
@@ -112,7 +160,7 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
     assert "--strategy mirrored" in metadata["training"]["command"]
     assert json.loads((out / "run.json").read_text())["export"] == str(version)
     # Resuming with a different batch would not continue the same run.
-    with pytest.raises(Exception, match="started with --batch-size 8"):
+    with pytest.raises(RunError, match="started with --batch-size 8; resume with the same"):
         train(get_entry("vae_mnist"), parse_args(get_entry("vae_mnist"), _small_run(
             mnist_idx_dir, tmp_path, "--epochs", "3", "--batch-size", "4")))
 
@@ -146,3 +194,20 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retr
     assert again.returncode == 0 and "nothing to do" in again.stdout
     assert "Epoch" not in again.stdout
     assert sorted(path.name for path in (tmp_path / "exported" / entry).iterdir()) == ["1"]
+
+    # The interrupted run trained exactly what an uninterrupted one trains, bit for bit.
+    straight = _recipe(*args, "--out", str(tmp_path / "straight"), "--export-dir",
+                       str(tmp_path / "straight-exported"), entry=entry)
+    assert straight.returncode == 0, straight.stderr
+    resumed_weights = _exported_weights(tmp_path / "exported" / entry / "1")
+    straight_weights = _exported_weights(tmp_path / "straight-exported" / entry / "1")
+    assert resumed_weights.keys() == straight_weights.keys() and len(resumed_weights) > 10
+    for name, values in resumed_weights.items():
+        np.testing.assert_array_equal(values, straight_weights[name], err_msg=name)
+
+
+def _exported_weights(version: Path) -> dict[str, np.ndarray]:
+    variables = tf.saved_model.load(str(version)).variables
+    weights = {variable.name: variable.numpy() for variable in variables}
+    assert len(weights) == len(variables)
+    return weights

@@ -1,7 +1,8 @@
-"""Callbacks the runtime adds to every `fit()`: checkpoints and the per-epoch sample grid."""
+"""Callbacks the runtime adds to every `fit()`: divergence guard, checkpoints, sample grid."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Callable
 
@@ -9,7 +10,48 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.checks import non_finite_variables
+from zoo.errors import TrainingDivergedError
 from zoo.images import save_png, tile
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stops training when a reported loss or a weight is no longer finite.
+
+    The reported metrics are checked after every step and every weight at the
+    end of every epoch, before the checkpoint callback runs (this callback must
+    come first), so no checkpoint and no export ever holds NaN or infinite
+    values. Raises `TrainingDivergedError` naming the epoch and the step.
+
+    Args:
+        steps_per_epoch: steps in an epoch, for the message.
+        advice: what the user can do, appended to the message.
+    """
+
+    def __init__(self, steps_per_epoch: int, advice: str) -> None:
+        super().__init__()
+        self.steps_per_epoch = steps_per_epoch
+        self.advice = advice
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        for name, value in (logs or {}).items():
+            if not math.isfinite(float(value)):
+                raise TrainingDivergedError(
+                    f"Training diverged in epoch {self.epoch + 1} at step {batch + 1} of "
+                    f"{self.steps_per_epoch}: {name} became {float(value)}; nothing of epoch "
+                    f"{self.epoch + 1} was saved. {self.advice}")
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        bad = non_finite_variables(self.model.variables)
+        if bad:
+            raise TrainingDivergedError(
+                f"Training diverged in epoch {epoch + 1}: {len(bad)} weight(s) hold NaN or "
+                f"infinite values ({bad[0]}, ...); nothing of epoch {epoch + 1} was saved. "
+                f"{self.advice}")
 
 
 class EpochCheckpoint(keras.callbacks.Callback):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -21,6 +22,8 @@ def _positive(kind: type, name: str):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be {noun}; got {text!r}")
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number; got {text}")
         if value <= 0:
             raise argparse.ArgumentTypeError(f"{name} must be positive; got {text}")
         return value

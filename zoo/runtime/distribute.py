@@ -10,6 +10,8 @@ import os
 
 import tensorflow as tf
 
+from zoo.errors import ConfigurationError
+
 STRATEGIES = ("auto", "default", "mirrored", "multi-worker")
 
 
@@ -21,7 +23,8 @@ def _tf_config_workers() -> int:
     try:
         cluster = json.loads(raw).get("cluster", {})
     except json.JSONDecodeError as error:
-        raise ValueError(f"TF_CONFIG is not valid JSON ({error}); unset it or fix it.") from error
+        raise ConfigurationError(f"TF_CONFIG is not valid JSON ({error}); unset it or fix "
+                                 "it.") from error
     return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
 
 
@@ -45,7 +48,8 @@ def resolve_strategy(name: str = "auto") -> tf.distribute.Strategy:
         1
     """
     if name not in STRATEGIES:
-        raise ValueError(f"Unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}.")
+        raise ConfigurationError(f"Unknown strategy {name!r}; choose one of "
+                                 f"{', '.join(STRATEGIES)}.")
     if name == "auto":
         if _tf_config_workers() > 1:
             name = "multi-worker"

@@ -14,14 +14,16 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.data import DataUnavailableError, evaluation_dataset, load_mnist, training_stream
+from zoo.checks import non_finite_variables
+from zoo.data import evaluation_dataset, load_mnist, training_stream
+from zoo.errors import ConfigurationError, RunError, TrainingDivergedError, ZooError
 from zoo.export import export_model
 from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
 from zoo.paths import exported_root
 from zoo.registry import Entry, get_entry
-from zoo.runtime.callbacks import EpochCheckpoint, SampleGrid
+from zoo.runtime.callbacks import EpochCheckpoint, SampleGrid, StopOnNonFinite
 from zoo.runtime.cli import parse_args
 from zoo.runtime.distribute import is_chief, resolve_strategy
 
@@ -29,10 +31,6 @@ RUN_FILE = "run.json"
 # Flags that define what a run computes: resuming with other values would not continue it.
 RUN_DEFINING_FLAGS = ("batch_size", "learning_rate", "seed", "steps_per_epoch", "train_split")
 LOADERS = {"mnist": load_mnist}
-
-
-class RunError(RuntimeError):
-    """A run cannot start as asked; the message says why and what to do."""
 
 
 def _log(message: str) -> None:
@@ -56,14 +54,18 @@ class RunDirectory:
         self.file = path / RUN_FILE
         flags = _flags(args)
         if self.file.is_file():
-            self.state = json.loads(self.file.read_text())
-            if self.state["entry"] != entry.name:
+            try:
+                self.state = json.loads(self.file.read_text())
+                recorded_entry, recorded_flags = self.state["entry"], self.state["flags"]
+            except (ValueError, KeyError, TypeError) as error:
+                raise RunError(f"--out {path} holds a damaged {RUN_FILE} ({error}); choose "
+                               "another --out.") from error
+            if recorded_entry != entry.name:
                 raise RunError(f"--out {path} holds a run of {self.state['entry']!r}, not "
                                f"{entry.name!r}; choose another --out.")
-            changed = [key for key in RUN_DEFINING_FLAGS
-                       if self.state["flags"].get(key) != flags[key]]
+            changed = [key for key in RUN_DEFINING_FLAGS if recorded_flags.get(key) != flags[key]]
             if changed:
-                recorded = ", ".join(f"--{key.replace('_', '-')} {self.state['flags'][key]}"
+                recorded = ", ".join(f"--{key.replace('_', '-')} {recorded_flags.get(key)}"
                                      for key in changed)
                 raise RunError(f"--out {path} holds a run started with {recorded}; resume with "
                                "the same values or choose another --out.")
@@ -107,6 +109,18 @@ def _load_split(entry: Entry, split: str, data_dir: Path | None):
     return LOADERS[entry.data.dataset](split, data_dir)
 
 
+def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None:
+    """Refuses a global batch that the data or the replicas cannot fill."""
+    if args.batch_size > examples:
+        raise ConfigurationError(
+            f"--batch-size {args.batch_size} is larger than the {examples} training examples of "
+            f"{args.train_split!r}; use a --batch-size of at most {examples}.")
+    if args.batch_size < replicas:
+        raise ConfigurationError(
+            f"--batch-size {args.batch_size} leaves some of the {replicas} replicas without "
+            f"examples; use a --batch-size of at least {replicas}.")
+
+
 def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     """Trains (or resumes) a run of `entry` as the flags say, exports it, and returns the export.
 
@@ -123,7 +137,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     run = RunDirectory(args.out, entry, args) if chief else None
     family = get_family(entry.family)
     keras.utils.set_random_seed(args.seed)
-    if run and run.state["export"] and Path(run.state["export"]).is_dir():
+    if run and run.state.get("export") and Path(run.state["export"]).is_dir():
         _log(f"{args.out} already finished and exported to {run.state['export']}; nothing to do "
              "(choose another --out to train again).")
         return Path(run.state["export"])
@@ -132,7 +146,9 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     validation = None
     if args.validation_split != "none":
         validation = _load_split(entry, args.validation_split, args.data_dir)
+    _check_batch(args, len(images), strategy.num_replicas_in_sync)
     jit_compile = _resolve_jit(args.jit_compile)
+    # Everything that can be refused has been checked: only now does the run write.
     if run:
         run.save()
 
@@ -164,7 +180,12 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
              f"{start + 1}-{args.epochs} of {steps} steps, global batch {args.batch_size}, "
              f"{type(strategy).__name__} with {strategy.num_replicas_in_sync} replica(s), "
              f"jit_compile={jit_compile}")
-        callbacks: list[keras.callbacks.Callback] = [EpochCheckpoint(manager, epoch)]
+        advice = ("Start a new run (another --out) with a lower --learning-rate." if start == 0
+                  else f"The last checkpoint holds epoch {start}; start a new run (another "
+                       "--out) with a lower --learning-rate.")
+        # The guard comes first so that a diverged epoch is never checkpointed.
+        callbacks: list[keras.callbacks.Callback] = [StopOnNonFinite(steps, advice),
+                                                     EpochCheckpoint(manager, epoch)]
         if chief:
             callbacks += [
                 keras.callbacks.CSVLogger(str(args.out / "history.csv"), append=True),
@@ -178,6 +199,11 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return None
 
+    bad = non_finite_variables(model.variables)
+    if bad:
+        raise TrainingDivergedError(f"The trained model holds NaN or infinite values ({bad[0]}, "
+                                    "...); it is not exported. Start a new run (another --out) "
+                                    "with a lower --learning-rate.")
     details = {"training": {
         "command": _command(entry, args),
         "dataset": entry.data.dataset, "train_split": args.train_split,
@@ -202,7 +228,7 @@ def main(entry_name: str, argv: Sequence[str] | None = None) -> int:
     args = parse_args(entry, argv)
     try:
         train(entry, args)
-    except (DataUnavailableError, RunError) as error:
+    except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -11,9 +12,54 @@ from typing import Any
 import keras
 
 from zoo.families import get_family
+from zoo.paths import remove_stale_staging, staging_prefix
 from zoo.registry import Entry
 
 METADATA_FILE = "zoo.json"
+MANIFEST_KEY = "files"
+"""The key of `zoo.json` that records each file of the version folder: `{path: {bytes, sha256}}`."""
+
+
+def sha256_of(path: str | Path) -> str:
+    """The SHA-256 of a file's contents, as hex; read in chunks, so large files are fine."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_manifest(folder: str | Path) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of every file in an export's version folder except `zoo.json`.
+
+    `zoo.load` compares the folder against this record, so a truncated, deleted or
+    altered file is reported by name instead of failing inside TensorFlow. `zoo.json`
+    itself is left out: it holds the record, and `record_evaluation` edits it later.
+
+    Args:
+        folder: a version folder (or a staging folder about to become one).
+
+    Returns:
+        `{path relative to folder, with '/': {"bytes": size, "sha256": hex digest}}`,
+        sorted by path.
+
+    Example:
+        >>> from zoo.paths import exported_root
+        >>> folder = exported_root() / "vae_mnist" / "1"
+        >>> manifest = file_manifest(folder)
+        >>> sorted(manifest)[:2]
+        ['fingerprint.pb', 'saved_model.pb']
+        >>> manifest["saved_model.pb"]["bytes"] == (folder / "saved_model.pb").stat().st_size
+        True
+    """
+    folder = Path(folder)
+    manifest = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if relative == METADATA_FILE or not path.is_file():
+            continue
+        manifest[relative] = {"bytes": path.stat().st_size, "sha256": sha256_of(path)}
+    return manifest
 
 
 def record_evaluation(folder: str | Path, key: str, figures: dict[str, Any]) -> Path:
@@ -31,8 +77,15 @@ def record_evaluation(folder: str | Path, key: str, figures: dict[str, Any]) -> 
         The path of the updated `zoo.json`.
 
     Example:
-        >>> record_evaluation("exported/dcgan_mnist/1", "gan_quality", {"frechet_distance": 9.1})
-        PosixPath('exported/dcgan_mnist/1/zoo.json')
+        >>> import tempfile
+        >>> scratch = tempfile.TemporaryDirectory()
+        >>> folder = Path(scratch.name)
+        >>> _ = (folder / METADATA_FILE).write_text('{"entry": "dcgan_mnist"}')
+        >>> record_evaluation(folder, "gan_quality", {"frechet_distance": 9.1}).name
+        'zoo.json'
+        >>> json.loads((folder / METADATA_FILE).read_text())
+        {'entry': 'dcgan_mnist', 'evaluation': {'gan_quality': {'frechet_distance': 9.1}}}
+        >>> scratch.cleanup()
     """
     from zoo.images import write_atomically
 
@@ -62,9 +115,12 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
     """Exports `model` as the next version of `entry` under `root`.
 
     The SavedModel and its `zoo.json` (entry, family, model config, signature
-    declarations and `details`, e.g. how it was trained) are written to a
-    temporary folder beside the versions and renamed into place, so a crash
-    never leaves a partial version behind.
+    declarations, the size and SHA-256 of every file, and `details`, e.g. how it
+    was trained) are written to a staging folder beside the versions and renamed
+    into place, so a crash never leaves a partial version behind. The staging
+    folder is named for this process and host (`zoo.paths.STAGING_PATTERN`);
+    those of processes that died mid-export are removed by the next export into
+    the entry's folder and by `zoo.load`.
 
     Args:
         model: the trained model.
@@ -76,12 +132,21 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
         The new version folder.
 
     Example:
-        >>> export_model(model, get_entry("vae_mnist"), "exported")  # doctest: +SKIP
-        PosixPath('exported/vae_mnist/2')
+        >>> import tempfile, zoo
+        >>> from zoo.registry import get_entry
+        >>> scratch = tempfile.TemporaryDirectory()
+        >>> model = zoo.build("vae_mnist", latent_dim=2)
+        >>> version = export_model(model, get_entry("vae_mnist"), scratch.name)
+        >>> version.relative_to(scratch.name).as_posix()
+        'vae_mnist/1'
+        >>> zoo.load(version).decode(latent=[[0.0, 0.0]]).shape
+        (1, 28, 28, 1)
+        >>> scratch.cleanup()
     """
     entry_dir = Path(root) / entry.name
     entry_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=entry_dir, prefix=".export-"))
+    remove_stale_staging(entry_dir)
+    staging = Path(tempfile.mkdtemp(dir=entry_dir, prefix=staging_prefix()))
     try:
         signatures = write_saved_model(model, entry.family, staging)
         metadata = {
@@ -92,6 +157,8 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
             "serving_default": signatures[0]["name"],
             "signatures": signatures,
             **(details or {}),
+            # Last, after the SavedModel is complete; zoo.load checks the folder against it.
+            MANIFEST_KEY: file_manifest(staging),
         }
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
         staging.chmod(0o755)

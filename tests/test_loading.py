@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from zoo.errors import InputError
 from zoo.export import METADATA_FILE, export_model
 from zoo.registry import get_entry
 
@@ -62,7 +63,8 @@ def test_signatures_compute_what_they_name(exported_env):
     np.testing.assert_allclose(loaded.reconstruct(images), model.decode(posterior["mean"]),
                                atol=1e-6)
     first = loaded.sample(count=6, seed=7)
-    assert first.shape == (6, 28, 28, 1) and 0.0 <= first.min() and first.max() <= 1.0
+    np.testing.assert_allclose(first, model.sample(tf.constant(6), tf.constant(7, tf.int64)),
+                               atol=1e-6)
     np.testing.assert_array_equal(first, loaded.sample(count=6, seed=7))
     assert not np.array_equal(first, loaded.sample(count=6, seed=8))
     scores = loaded.score(images)
@@ -119,6 +121,28 @@ def test_bad_inputs_name_the_expected_input(exported_env):
         loaded.generate
 
 
+def test_empty_batches_are_refused_naming_the_input(exported_env):
+    loaded = zoo.load("vae_mnist")
+    no_images = np.zeros((0, 28, 28, 1), np.float32)
+    for signature in ("reconstruct", "encode", "score"):
+        with pytest.raises(InputError, match=rf"^{signature}\(\) expects 'images'.*; got an empty "
+                                             r"batch \(0 examples\): pass at least one\.$"):
+            loaded.call(signature, no_images)
+    with pytest.raises(InputError, match=r"^decode\(\) expects 'latent'.*got an empty batch"):
+        loaded.decode(np.zeros((0, 3), np.float32))
+
+
+def test_values_are_checked_as_the_model_gets_them(exported_env):
+    loaded = zoo.load("vae_mnist")
+    with pytest.raises(InputError, match=r"'latent'.*got NaN or infinite values as float32"):
+        loaded.decode(np.array([[0.0, 1e300, 0.0]]))
+    with pytest.raises(InputError, match=r"'count'.*got 4294967298, which does not fit int32"):
+        loaded.sample(count=2**32 + 2, seed=0)
+    with pytest.raises(InputError, match=r"'seed'.*got 9223372036854775808, which does not fit "
+                                         r"int64"):
+        loaded.sample(count=1, seed=np.uint64(2**63))
+
+
 def test_signatures_check_range_in_the_graph_and_load_in_the_session_loader(exported):
     """What a TF Serving client sees: the v1 graph/session loader and in-graph input checks."""
     _, _, first, _ = exported
@@ -135,6 +159,11 @@ def test_signatures_check_range_in_the_graph_and_load_in_the_session_loader(expo
         with pytest.raises(tf.errors.InvalidArgumentError, match="values in \\[0.0, 1.0\\]"):
             session.run(default.outputs["reconstructions"].name,
                         {default.inputs["images"].name: np.full((1, 28, 28, 1), 3.0)})
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           # TensorFlow escapes the quotes of assertion messages.
+                           match=r"input \\'images\\'.*got an empty batch \(0 examples\)"):
+            session.run(default.outputs["reconstructions"].name,
+                        {default.inputs["images"].name: np.zeros((0, 28, 28, 1))})
     np.testing.assert_allclose(zoo.load(first).sample(count=3, seed=5), images, atol=1e-6)
 
 
@@ -153,3 +182,6 @@ def test_the_shipped_export_loads_offline(monkeypatch):
     images = vae.sample(count=8, seed=0)
     assert images.shape == (8, 28, 28, 1)
     assert vae.metadata["training"]["train_split"] == "test[:8000]"
+    # Its graph predates the in-graph empty-batch check; zoo.load refuses one anyway.
+    with pytest.raises(InputError, match=r"'latent'.*got an empty batch"):
+        vae.decode(np.zeros((0, 16), np.float32))

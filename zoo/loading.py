@@ -9,10 +9,135 @@ from typing import Any
 
 import numpy as np
 
-from zoo.export import METADATA_FILE
-from zoo.paths import EXPORTED_ENV, exported_root, versions
+from zoo.errors import ConfigurationError, DamagedExportError, ExportNotFoundError
+from zoo.export import MANIFEST_KEY, METADATA_FILE, sha256_of
+from zoo.paths import EXPORTED_ENV, exported_root, remove_stale_staging, versions
 from zoo.registry import ENTRIES, NAME_PATTERN
 from zoo.signatures import Signature
+
+REQUIRED_METADATA = {"entry": str, "family": str, "model_config": dict,
+                     "serving_default": str, "signatures": list}
+"""The keys of `zoo.json` that loading needs, with their JSON types."""
+
+
+def _damaged(folder: Path, problem: str) -> DamagedExportError:
+    """The error for a damaged export: where, what, and how to get a good copy back."""
+    return DamagedExportError(
+        f"The export in {folder} is damaged: {problem}. Restore the folder from where it came "
+        "from (a backup, or a fresh copy of the zoo's exported/ folder for the shipped models), "
+        "or export the model again (`python recipes/<entry>.py`).")
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    """An export's `zoo.json`, with the keys loading needs checked.
+
+    Args:
+        folder: a version folder.
+
+    Returns:
+        The metadata as written by `zoo.export.export_model`.
+
+    Raises:
+        zoo.errors.DamagedExportError: `zoo.json` is not valid JSON, not an object,
+            lacks a required key or has one of the wrong type, or holds a signature
+            declaration or file record that does not parse.
+
+    Example:
+        >>> from zoo.paths import exported_root
+        >>> read_metadata(exported_root() / "vae_mnist" / "1")["serving_default"]
+        'reconstruct'
+    """
+    try:
+        metadata = json.loads((folder / METADATA_FILE).read_bytes())
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise _damaged(folder, f"{METADATA_FILE} is not valid JSON ({error})") from None
+    if not isinstance(metadata, dict):
+        raise _damaged(folder, f"{METADATA_FILE} holds a JSON {type(metadata).__name__}, "
+                               "not an object")
+    for key, kind in REQUIRED_METADATA.items():
+        if key not in metadata:
+            raise _damaged(folder, f"{METADATA_FILE} has no {key!r}")
+        if not isinstance(metadata[key], kind):
+            raise _damaged(folder, f"{METADATA_FILE} has a {type(metadata[key]).__name__} "
+                                   f"for {key!r}, not a {kind.__name__}")
+    names = []
+    for index, data in enumerate(metadata["signatures"]):
+        try:
+            names.append(Signature.from_json(data).name)
+        except ValueError as error:
+            raise _damaged(folder, f"signature declaration {index} in {METADATA_FILE} does not "
+                                   f"parse: {error}") from None
+    if metadata["serving_default"] not in names:
+        raise _damaged(folder, f"{METADATA_FILE} names serving_default "
+                               f"{metadata['serving_default']!r}, which is not among its "
+                               f"signatures ({', '.join(names)})")
+    _check_manifest_format(folder, metadata.get(MANIFEST_KEY))
+    return metadata
+
+
+def _check_manifest_format(folder: Path, manifest: Any) -> None:
+    """Raises DamagedExportError unless `manifest` is None or `{relative path: {bytes, sha256}}`."""
+    if manifest is None:
+        return  # exported before the zoo recorded one
+    if isinstance(manifest, dict) and all(
+            isinstance(path, str) and not Path(path).is_absolute() and ".." not in Path(path).parts
+            and isinstance(record, dict) and type(record.get("bytes")) is int
+            and isinstance(record.get("sha256"), str) for path, record in manifest.items()):
+        return
+    raise _damaged(folder, f"the {MANIFEST_KEY!r} record in {METADATA_FILE} does not parse; it "
+                           'should map relative paths to {"bytes": size, "sha256": hex}')
+
+
+def check_files(folder: Path, manifest: dict[str, dict[str, Any]] | None) -> None:
+    """Compares a version folder's files with the record its export made.
+
+    Sizes are compared first, since a truncated file is the usual damage and its
+    size says so at once; then the SHA-256, which finds altered bytes.
+
+    Args:
+        folder: a version folder.
+        manifest: its `zoo.json`'s `files` (see `zoo.export.file_manifest`); None for
+            exports made before the zoo recorded one, which are not checked.
+
+    Raises:
+        zoo.errors.DamagedExportError: a recorded file is missing, or differs in
+            size or contents; the message names the file.
+
+    Example:
+        >>> from zoo.paths import exported_root
+        >>> folder = exported_root() / "vae_mnist" / "1"
+        >>> check_files(folder, read_metadata(folder)["files"]) is None
+        True
+    """
+    for relative, record in sorted((manifest or {}).items()):
+        path = folder / relative
+        if not path.is_file():
+            raise _damaged(folder, f"{relative} is missing")
+        size = path.stat().st_size
+        if size != record["bytes"]:
+            raise _damaged(folder, f"{relative} is {size} bytes, the export recorded "
+                                   f"{record['bytes']}")
+    for relative, record in sorted((manifest or {}).items()):
+        if sha256_of(folder / relative) != record["sha256"]:
+            raise _damaged(folder, f"{relative} has the recorded size but not the recorded "
+                                   "contents (its SHA-256 differs)")
+
+
+def _load_saved_model(folder: Path) -> Any:
+    """`tf.saved_model.load`, with a failure on unreadable files as a DamagedExportError.
+
+    The last line of defence, for exports without a file record and damage the
+    record cannot see; the message names the folder and the first line of the cause.
+    """
+    import tensorflow as tf
+    from google.protobuf.message import DecodeError
+
+    try:
+        return tf.saved_model.load(str(folder))
+    except (tf.errors.OpError, DecodeError, ValueError, OSError, IndexError, KeyError) as error:
+        cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise _damaged(folder, f"TensorFlow cannot load its SavedModel ({type(error).__name__}: "
+                               f"{cause})") from error
 
 
 class ExportedModel:
@@ -30,13 +155,12 @@ class ExportedModel:
     """
 
     def __init__(self, path: Path) -> None:
-        import tensorflow as tf
-
         self.path = path
-        self.metadata = json.loads((path / METADATA_FILE).read_text())
+        self.metadata = read_metadata(path)
+        check_files(path, self.metadata.get(MANIFEST_KEY))
         self.signatures = {data["name"]: Signature.from_json(data)
                            for data in self.metadata["signatures"]}
-        self._saved_model = tf.saved_model.load(str(path))
+        self._saved_model = _load_saved_model(path)
 
     @property
     def name(self) -> str:
@@ -70,8 +194,8 @@ class ExportedModel:
         missing = [name for name in names if name not in given]
         if missing:
             raise TypeError(f"{usage}: missing input {', '.join(missing)}.")
-        inputs = {spec.name: tf.constant(spec.check(signature, given[spec.name]))
-                  for spec in declaration.inputs}
+        inputs = {name: tf.constant(array)
+                  for name, array in declaration.check_inputs(given).items()}
         outputs = self._saved_model.signatures[signature](**inputs)
         result = {key: outputs[key].numpy() for key in declaration.outputs}
         return result[declaration.outputs[0]] if len(result) == 1 else result
@@ -82,6 +206,7 @@ class ExportedModel:
         For evaluation or fine-tuning in Python; serving uses the signatures.
 
         Example:
+            >>> import zoo
             >>> vae = zoo.load("vae_mnist").keras_model()
             >>> vae.latent_dim
             16
@@ -92,8 +217,8 @@ class ExportedModel:
             self.metadata["model_config"])
         exported = self._saved_model.variables
         if [tuple(v.shape) for v in exported] != [tuple(v.shape) for v in model.variables]:
-            raise ValueError(f"The variables in {self.path} do not match the architecture in its "
-                             f"{METADATA_FILE}; re-export the model.")
+            raise DamagedExportError(f"The variables in {self.path} do not match the architecture "
+                                     f"in its {METADATA_FILE}; re-export the model.")
         for target, value in zip(model.variables, exported):
             target.assign(value)
         return model
@@ -103,16 +228,18 @@ class ExportedModel:
 
 
 def _version_folder(entry_dir: Path, version: int | None, what: str) -> Path:
+    # Staging folders of exports killed mid-way would otherwise stay forever.
+    remove_stale_staging(entry_dir)
     available = versions(entry_dir)
     if not available:
-        raise FileNotFoundError(
+        raise ExportNotFoundError(
             f"No exported versions of {what} in {entry_dir}; train and export one with "
             f"`python recipes/<entry>.py`, or point {EXPORTED_ENV} at a folder of exports.")
     if version is None:
         return entry_dir / str(available[-1])
     if isinstance(version, bool) or not isinstance(version, int) or version not in available:
-        raise ValueError(f"{what} has no version {version!r}; available versions: "
-                         f"{', '.join(map(str, available))}.")
+        raise ConfigurationError(f"{what} has no version {version!r}; available versions: "
+                                 f"{', '.join(map(str, available))}.")
     return entry_dir / str(version)
 
 
@@ -122,29 +249,31 @@ def resolve(name_or_path: str | os.PathLike, version: int | None = None) -> Path
         root = exported_root().resolve()
         entry_dir = (root / name_or_path).resolve()
         if entry_dir.parent != root:
-            raise ValueError(f"{name_or_path!r} resolves outside {root}.")
+            raise ConfigurationError(f"{name_or_path!r} resolves outside {root}.")
         if not entry_dir.is_dir() and name_or_path not in ENTRIES:
             known = sorted(set(ENTRIES) | {path.name for path in root.glob("*") if versions(path)})
-            raise ValueError(f"Unknown zoo entry {name_or_path!r}; known entries: "
-                             f"{', '.join(known)} (exports are read from {root}).")
+            raise ConfigurationError(f"Unknown zoo entry {name_or_path!r}; known entries: "
+                                     f"{', '.join(known)} (exports are read from {root}).")
         return _version_folder(entry_dir, version, repr(name_or_path))
     if isinstance(name_or_path, str) and not os.path.isabs(name_or_path) \
             and not name_or_path.startswith("./"):
-        raise ValueError(
+        raise ConfigurationError(
             f"{name_or_path!r} is neither an entry name (lower-case letters, digits and "
             f"underscores; known: {', '.join(ENTRIES)}) nor a path: pass a directory as "
             "pathlib.Path, as an absolute path or starting with './'.")
     path = Path(name_or_path).expanduser()
     if not path.is_dir():
-        raise FileNotFoundError(f"No export directory at {path}.")
+        raise ExportNotFoundError(f"No export directory at {path}.")
     if (path / "saved_model.pb").is_file():
         if version is not None:
-            raise ValueError(f"{path} is a single version folder; do not pass version={version!r}.")
+            raise ConfigurationError(f"{path} is a single version folder; do not pass "
+                                     f"version={version!r}.")
         folder = path
     else:
         folder = _version_folder(path, version, str(path))
     if not (folder / METADATA_FILE).is_file():
-        raise FileNotFoundError(f"{folder} has no {METADATA_FILE}; it was not exported by the zoo.")
+        raise ExportNotFoundError(f"{folder} has no {METADATA_FILE}; it was not exported by the "
+                                  "zoo.")
     return folder
 
 
@@ -163,9 +292,12 @@ def load(name_or_path: str | os.PathLike, version: int | None = None) -> Exporte
         An `ExportedModel` whose methods are the export's signatures.
 
     Raises:
-        ValueError: an unknown or malformed name, or a missing version (the
-            message lists what is available).
-        FileNotFoundError: no export where one was expected.
+        zoo.errors.ConfigurationError: an unknown or malformed name, or a missing
+            version (the message lists what is available); a ValueError.
+        zoo.errors.ExportNotFoundError: no export where one was expected; a
+            FileNotFoundError.
+        zoo.errors.DamagedExportError: the export's files are missing, truncated or
+            altered, or its `zoo.json` does not parse (the message names the file).
 
     Example:
         >>> import zoo

@@ -11,6 +11,8 @@ import re
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from zoo.errors import ConfigurationError
+
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -103,5 +105,5 @@ ENTRIES: Mapping[str, Entry] = MappingProxyType({entry.name: entry for entry in 
 def get_entry(name: str) -> Entry:
     """The entry called `name`, or a ValueError listing the known entries."""
     if name not in ENTRIES:
-        raise ValueError(f"Unknown zoo entry {name!r}; known entries: {', '.join(ENTRIES)}.")
+        raise ConfigurationError(f"Unknown zoo entry {name!r}; known entries: {', '.join(ENTRIES)}.")
     return ENTRIES[name]

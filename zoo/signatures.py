@@ -5,6 +5,20 @@ dtype and value range, and its named outputs. The exporter turns the inputs
 into `tf.TensorSpec`s and into range checks inside the graph (so TF Serving
 clients get a clear error too); the declarations are written beside the
 SavedModel so `zoo.load` checks numpy inputs before they reach TensorFlow.
+
+Batches: an input whose shape starts with `None` is a batch, one example per
+row. An empty batch is refused, in `zoo.load` and in the graph alike, rather
+than answered with an empty output: zero examples is almost always a mistake
+upstream (an empty selection, a wrong slice) that an empty answer would only
+carry further, and some computations (convolutions, the ELBO's mean over
+draws) fail on it inside TensorFlow with an error that names no input. All
+batched inputs of one signature must hold the same number of examples (in
+`generate(latent, labels)`, one label per latent vector).
+
+Values are checked after the conversion to the declared dtype, so that what is
+checked is what the model gets: a float64 of 1e300 is infinite as float32 and
+refused, and an integer that does not fit an int32 input is refused instead of
+wrapping around.
 """
 
 from __future__ import annotations
@@ -14,6 +28,11 @@ from typing import Any, Callable
 
 import numpy as np
 import tensorflow as tf
+
+from zoo.errors import InputError
+
+DTYPES = ("float32", "int32", "int64")
+"""The dtypes an input may declare."""
 
 IMAGE_RANGE = (0.0, 1.0)
 """Images cross the serving boundary as NHWC float32 in [0, 1], whatever the model uses inside."""
@@ -50,29 +69,81 @@ class TensorInput:
             text += f" with values in [{self.minimum}, {self.maximum}]"
         return text
 
+    @property
+    def batched(self) -> bool:
+        """Whether the first dimension is the batch (declared `None`)."""
+        return bool(self.shape) and self.shape[0] is None
+
     def check(self, signature: str, value: Any) -> np.ndarray:
-        """Converts a numpy-like value to this input's dtype, or raises ValueError."""
+        """Converts a numpy-like value to this input's dtype, or raises InputError.
+
+        Args:
+            signature: the signature's name, for the message.
+            value: anything `np.asarray` takes.
+
+        Returns:
+            The value as an array of the declared dtype.
+
+        Raises:
+            zoo.errors.InputError: wrong dtype kind or shape, an empty batch, values
+                that do not fit the dtype (integers out of its range, floats that
+                overflow it), NaN, or values outside [minimum, maximum].
+
+        Example:
+            >>> latent = TensorInput("latent", (None, 2), "float32", "latent vectors z")
+            >>> latent.check("decode", [[0.5, -1.0]]).dtype
+            dtype('float32')
+            >>> latent.check("decode", [[0.5, 1e300]])  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            zoo.errors.InputError: decode() expects 'latent': ...; got NaN or infinite values as ...
+        """
         array = np.asarray(value)
         expected = f"{signature}() expects {self.expected()}"
-        wants_integer = self.dtype.startswith("int")
+        # First, as what else is wrong with no examples (`[]` is float64) matters less.
+        if self.batched and array.ndim and array.shape[0] == 0:
+            raise InputError(f"{expected}; got an empty batch (0 examples): pass at least one.")
+        wants_integer = np.dtype(self.dtype).kind in "iu"
         if array.dtype.kind not in ("iu" if wants_integer else "iuf"):
-            raise ValueError(f"{expected}; got dtype {array.dtype}.")
+            raise InputError(f"{expected}; got dtype {array.dtype}.")
         if array.ndim != len(self.shape) or any(
             dim is not None and dim != got for dim, got in zip(self.shape, array.shape)
         ):
-            raise ValueError(f"{expected}; got shape {array.shape}.")
-        if array.size and not wants_integer and not np.all(np.isfinite(array)):
-            raise ValueError(f"{expected}; got NaN or infinite values.")
-        if array.size and self.minimum is not None and array.min() < self.minimum:
-            raise ValueError(f"{expected}; got a minimum of {array.min()}.")
-        if array.size and self.maximum is not None and array.max() > self.maximum:
-            raise ValueError(f"{expected}; got a maximum of {array.max()}.")
-        return array.astype(self.dtype)
+            raise InputError(f"{expected}; got shape {array.shape}.")
+        converted = self._convert(expected, array)
+        # Ranges are checked on the converted values: those are what the model gets.
+        if converted.size and self.minimum is not None and converted.min() < self.minimum:
+            raise InputError(f"{expected}; got a minimum of {converted.min()}.")
+        if converted.size and self.maximum is not None and converted.max() > self.maximum:
+            raise InputError(f"{expected}; got a maximum of {converted.max()}.")
+        return converted
+
+    def _convert(self, expected: str, array: np.ndarray) -> np.ndarray:
+        """`array` as the declared dtype; refuses values the conversion would change."""
+        if np.dtype(self.dtype).kind in "iu":
+            limits = np.iinfo(self.dtype)
+            if array.size:
+                # Python ints compare exactly across int64 and uint64; astype would wrap.
+                low, high = int(array.min()), int(array.max())
+                if low < limits.min or high > limits.max:
+                    raise InputError(f"{expected}; got {low if low < limits.min else high}, "
+                                     f"which does not fit {self.dtype}.")
+            return array.astype(self.dtype)
+        # float64 beyond float32's range becomes inf here, which the check below refuses.
+        with np.errstate(over="ignore", invalid="ignore"):
+            converted = array.astype(self.dtype)
+        if converted.size and not np.all(np.isfinite(converted)):
+            raise InputError(f"{expected}; got NaN or infinite values as {self.dtype} "
+                             f"(largest magnitude {np.finfo(self.dtype).max:.2g}).")
+        return converted
 
     def assert_in_graph(self, tensor: tf.Tensor) -> list[tf.Operation]:
-        """Range checks that run inside the exported graph."""
+        """Checks that run inside the exported graph: a non-empty batch, then the range."""
         message = f"input {self.expected()}"
         checks = []
+        if self.batched:
+            checks.append(tf.debugging.assert_positive(
+                tf.shape(tensor)[0], message=f"{message}; got an empty batch (0 examples): "
+                                             "pass at least one"))
         if self.minimum is not None:
             checks.append(tf.debugging.assert_greater_equal(
                 tensor, tf.cast(self.minimum, tensor.dtype), message=message))
@@ -85,8 +156,35 @@ class TensorInput:
         return dataclasses.asdict(self) | {"shape": list(self.shape)}
 
     @classmethod
-    def from_json(cls, data: dict) -> "TensorInput":
-        return cls(**data | {"shape": tuple(data["shape"])})
+    def from_json(cls, data: Any) -> "TensorInput":
+        """The inverse of `to_json`; raises ValueError saying what does not parse."""
+        _check_keys(data, {field.name for field in dataclasses.fields(cls)},
+                    {"name", "shape", "dtype", "description"})
+        shape = data["shape"]
+        if not isinstance(data["name"], str) or not isinstance(data["description"], str):
+            raise ValueError("'name' and 'description' must be strings")
+        if not isinstance(shape, list) or not all(
+                dim is None or (type(dim) is int and dim >= 0) for dim in shape):
+            raise ValueError(f"'shape' must be a list of sizes or null; got {shape!r}")
+        if data["dtype"] not in DTYPES:
+            raise ValueError(f"'dtype' must be one of {', '.join(DTYPES)}; got {data['dtype']!r}")
+        for bound in ("minimum", "maximum"):
+            value = data.get(bound)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float))):
+                raise ValueError(f"{bound!r} must be a number or null; got {value!r}")
+        return cls(**data | {"shape": tuple(shape)})
+
+
+def _check_keys(data: Any, allowed: set[str], required: set[str]) -> None:
+    """Raises ValueError unless `data` is a dict with the required keys and no others."""
+    if not isinstance(data, dict):
+        raise ValueError(f"expected an object; got {type(data).__name__}")
+    missing, unknown = sorted(required - set(data)), sorted(set(data) - allowed)
+    if missing:
+        raise ValueError(f"missing {', '.join(map(repr, missing))}")
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,15 +209,53 @@ class Signature:
         """The function to export, with input checks and named inputs and outputs."""
         inputs, outputs, compute = self.inputs, self.outputs, self.function
 
+        batched = [spec.name for spec in inputs if spec.batched]
+
         def serve(*args: tf.Tensor) -> dict[str, tf.Tensor]:
             named = {spec.name: arg for spec, arg in zip(inputs, args)}
             checks = [op for spec in inputs for op in spec.assert_in_graph(named[spec.name])]
+            for other in batched[1:]:
+                checks.append(tf.debugging.assert_equal(
+                    tf.shape(named[batched[0]])[0], tf.shape(named[other])[0],
+                    message=f"{self.name}() needs the same number of examples in "
+                            f"{batched[0]!r} and {other!r}"))
             with tf.control_dependencies(checks):
                 named = {key: tf.identity(value) for key, value in named.items()}
             result = compute(**named)
             return {key: result[key] for key in outputs}
 
         return tf.function(serve, input_signature=[spec.spec() for spec in inputs])
+
+    def check_inputs(self, values: dict[str, Any]) -> dict[str, np.ndarray]:
+        """Checks and converts every input (see `TensorInput.check`), and the batch sizes.
+
+        Args:
+            values: a value for each input, by name.
+
+        Returns:
+            The converted arrays, by name, in declaration order.
+
+        Raises:
+            zoo.errors.InputError: an input does not match its declaration, or the
+                batched inputs hold different numbers of examples.
+
+        Example:
+            >>> latent = TensorInput("latent", (None, 2), "float32", "latent vectors z")
+            >>> labels = TensorInput("labels", (None,), "int32", "classes", 0, 9)
+            >>> generate = Signature("generate", "images", (latent, labels), ("images",))
+            >>> values = {"latent": [[0.0, 1.0]], "labels": [3, 4]}
+            >>> generate.check_inputs(values)  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            zoo.errors.InputError: generate() needs ... in 'latent' and 'labels'; got 1 and 2.
+        """
+        checked = {spec.name: spec.check(self.name, values[spec.name]) for spec in self.inputs}
+        sizes = {spec.name: len(checked[spec.name]) for spec in self.inputs if spec.batched}
+        first = next(iter(sizes), None)
+        for other, size in sizes.items():
+            if size != sizes[first]:
+                raise InputError(f"{self.name}() needs the same number of examples in {first!r} "
+                                 f"and {other!r}; got {sizes[first]} and {size}.")
+        return checked
 
     def to_json(self) -> dict:
         return {
@@ -130,13 +266,26 @@ class Signature:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Signature":
-        return cls(
-            name=data["name"],
-            description=data["description"],
-            inputs=tuple(TensorInput.from_json(spec) for spec in data["inputs"]),
-            outputs=tuple(data["outputs"]),
-        )
+    def from_json(cls, data: Any) -> "Signature":
+        """The inverse of `to_json`; raises ValueError saying what does not parse."""
+        _check_keys(data, {"name", "description", "inputs", "outputs"},
+                    {"name", "description", "inputs", "outputs"})
+        if not isinstance(data["name"], str) or not isinstance(data["description"], str):
+            raise ValueError("'name' and 'description' must be strings")
+        outputs = data["outputs"]
+        if not isinstance(outputs, list) or not outputs or not all(
+                isinstance(output, str) for output in outputs):
+            raise ValueError(f"'outputs' must be a non-empty list of names; got {outputs!r}")
+        if not isinstance(data["inputs"], list):
+            raise ValueError(f"'inputs' must be a list; got {type(data['inputs']).__name__}")
+        inputs = []
+        for index, spec in enumerate(data["inputs"]):
+            try:
+                inputs.append(TensorInput.from_json(spec))
+            except ValueError as error:
+                raise ValueError(f"input {index}: {error}") from None
+        return cls(name=data["name"], description=data["description"],
+                   inputs=tuple(inputs), outputs=tuple(outputs))
 
 
 def image_input(name: str, shape: tuple[int, int, int], description: str) -> TensorInput:

@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
+from zoo.errors import InputError
 from zoo.export import export_model
 from zoo.registry import get_entry
 
@@ -19,7 +20,7 @@ def exports(tmp_path_factory):
             for name, model in models.items()}
 
 
-def test_generate_equals_the_in_memory_generator_in_unit_range(exports):
+def test_generate_and_sample_equal_the_in_memory_generator(exports):
     model, version = exports["dcgan_mnist"]
     loaded = zoo.load(version)
     assert set(loaded.signatures) == {"generate", "sample"}
@@ -27,8 +28,10 @@ def test_generate_equals_the_in_memory_generator_in_unit_range(exports):
     latent = np.random.default_rng(0).normal(size=(3, 100)).astype("float32")
     images = loaded.generate(latent)
     np.testing.assert_allclose(images, (model.generate(latent).numpy() + 1) / 2, atol=1e-6)
-    assert images.shape == (3, 28, 28, 1) and images.min() >= 0 and images.max() <= 1
+    assert images.shape == (3, 28, 28, 1)
     first = loaded.sample(count=5, seed=3)
+    drawn = tf.random.stateless_normal([5, 100], [3, 0])
+    np.testing.assert_allclose(first, (model.generate(drawn).numpy() + 1) / 2, atol=1e-6)
     np.testing.assert_array_equal(first, loaded.sample(count=5, seed=3))
     assert not np.array_equal(first, loaded.sample(count=5, seed=4))
 
@@ -43,12 +46,22 @@ def test_the_conditional_export_takes_labels_and_refuses_unknown_classes(exports
     sevens = loaded.sample(count=4, seed=0, label=7)
     assert sevens.shape == (4, 28, 28, 1)
     assert not np.array_equal(sevens, loaded.sample(count=4, seed=0, label=1))
-    with pytest.raises(ValueError, match=r"'label': class of the images, 0 to 9.*got a maximum of 10"):
+    with pytest.raises(ValueError,
+                       match=r"'label': class of the images, 0 to 9.*got a maximum of 10"):
         loaded.sample(count=4, seed=0, label=10)
     with pytest.raises(ValueError, match=r"'labels'.*got a minimum of -1"):
         loaded.generate(latent, np.array([0, 1, 2, -1]))
     with pytest.raises(ValueError, match=r"'labels'.*got dtype float"):
         loaded.generate(latent, np.array([0.0, 1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("which", ["new", "shipped"])
+def test_generate_needs_one_label_per_latent_vector(exports, which):
+    loaded = zoo.load(exports["cgan_mnist"][1] if which == "new" else "cgan_mnist")
+    latent = np.zeros((3, 100), np.float32)
+    with pytest.raises(InputError, match=r"^generate\(\) needs the same number of examples in "
+                                         r"'latent' and 'labels'; got 3 and 2\.$"):
+        loaded.generate(latent, np.array([1, 2]))
 
 
 def test_serving_checks_labels_in_the_graph(exports):
@@ -60,4 +73,9 @@ def test_serving_checks_labels_in_the_graph(exports):
         feed = {default.inputs["latent"].name: np.zeros((1, 100), np.float32),
                 default.inputs["labels"].name: np.array([12], np.int32)}
         with pytest.raises(tf.errors.InvalidArgumentError, match="0 to 9"):
+            session.run(default.outputs["images"].name, feed)
+        feed[default.inputs["labels"].name] = np.array([1, 2], np.int32)
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"generate\(\) needs the same number of examples in "
+                                 r"\\'latent\\' and \\'labels\\'"):
             session.run(default.outputs["images"].name, feed)

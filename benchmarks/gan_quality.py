@@ -40,7 +40,8 @@ import keras
 import numpy as np
 
 import zoo
-from zoo.data import DataUnavailableError, load_mnist
+from zoo.data import load_mnist
+from zoo.errors import ConfigurationError, ZooError
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.export import record_evaluation
 from zoo.images import write_atomically
@@ -62,7 +63,7 @@ GAN_ENTRIES = sorted(name for name, entry in ENTRIES.items()
                      if entry.family == "gan" and entry.data.dataset == "mnist")
 
 
-class ClassifierCacheError(ValueError):
+class ClassifierCacheError(ZooError):
     """The cached classifier was trained on other data or with other settings."""
 
 
@@ -283,8 +284,8 @@ def sample_images(exported: ExportedModel, count: int, seed: int,
     if "label" in inputs:
         classes = int(inputs["label"].maximum) + 1
         if count < classes:
-            raise ValueError(f"--count must be at least {classes}, one image per class of the "
-                             f"conditional export; got {count}.")
+            raise ConfigurationError(f"--count must be at least {classes}, one image per class "
+                                     f"of the conditional export; got {count}.")
         requests = [(label, count // classes) for label in range(classes)]
     else:
         requests = [(None, count)]
@@ -323,18 +324,18 @@ def _load_inputs(args: argparse.Namespace):
     exported = zoo.load(Path(args.model) if args.model and os.sep in args.model
                         else args.model or args.entry)
     if exported.name != args.entry:
-        raise ValueError(f"{exported.path} is an export of {exported.name!r}, not "
-                         f"{args.entry!r}; pass --entry {exported.name}.")
+        raise ConfigurationError(f"{exported.path} is an export of {exported.name!r}, not "
+                                 f"{args.entry!r}; pass --entry {exported.name}.")
     sample = exported.signatures.get("sample")
     if sample is None or [spec.name for spec in sample.inputs][:2] != ["count", "seed"]:
-        raise ValueError(f"{exported.path} has no sample(count, seed) signature; it is not a "
-                         "GAN export.")
+        raise ConfigurationError(f"{exported.path} has no sample(count, seed) signature; it is "
+                                 "not a GAN export.")
     splits = {}
     for role, split in (("train", args.train_split), ("held-out", args.held_out_split)):
         images, labels = load_mnist(split, args.data_dir)
         if len(images) < 2:
-            raise ValueError(f"the {role} split {split!r} holds {len(images)} images; the "
-                             "Fréchet distance needs at least 2.")
+            raise ConfigurationError(f"the {role} split {split!r} holds {len(images)} images; "
+                                     "the Fréchet distance needs at least 2.")
         splits[role] = images, labels
     return exported, splits["train"], splits["held-out"]
 
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         classifier, trained_now = load_or_train_classifier(
             args.run_dir, train_images, train_labels, args.classifier_epochs,
             args.classifier_batch_size)
-    except (DataUnavailableError, FileNotFoundError, ValueError) as error:
+    except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     classifier_path = Path(args.run_dir) / CLASSIFIER_FILE
@@ -371,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     conditional = is_conditional(exported)
     try:
         images, requested = sample_images(exported, args.count, args.seed, args.chunk)
-    except ValueError as error:
+    except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if images.shape[1:] != IMAGE_SHAPE:

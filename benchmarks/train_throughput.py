@@ -28,7 +28,8 @@ import time
 import keras
 import tensorflow as tf
 
-from zoo.data import DataUnavailableError, training_stream
+from zoo.data import training_stream
+from zoo.errors import ZooError
 from zoo.families import get_family
 from zoo.registry import ENTRIES, get_entry
 from zoo.runtime.train import LOADERS, build_model
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     batch_size = args.batch_size or entry.batch_size
     try:
         features = LOADERS[entry.data.dataset](args.split, args.data_dir)
-    except DataUnavailableError as error:
+    except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     stream, _ = training_stream(features, batch_size=batch_size, seed=0,

@@ -27,7 +27,8 @@ import numpy as np
 import tensorflow as tf
 
 import zoo
-from zoo.data import DataUnavailableError, evaluation_dataset, load_mnist
+from zoo.data import evaluation_dataset, load_mnist
+from zoo.errors import ZooError
 from zoo.export import record_evaluation
 from zoo.families import get_family
 
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         exported = zoo.load(Path(args.model) if os.sep in args.model else args.model)
         images, labels = load_mnist(args.split, args.data_dir)
-    except (DataUnavailableError, FileNotFoundError, ValueError) as error:
+    except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     model = exported.keras_model()

@@ -28,11 +28,12 @@ def test_a_tiny_run_prints_progress_the_published_rows_and_json_last(dataset, ca
     lines = capsys.readouterr().out.strip().splitlines()
     result = json.loads(lines[-1])
     assert result["dataset"] == dataset and result["seeds"] == 1 and result["steps"] == 3
-    modes = {"ring": 8, "grid": 25}[dataset]
-    assert 0 <= result["modes"] <= modes
-    assert 0.0 <= result["high_quality"] <= 1.0
-    assert 0.0 <= result["reverse_kl"] <= 3.3
     output = "\n".join(lines)
+    # The table a user reads and the JSON line report the same figures.
+    mean_row = next(line for line in lines if "mean of 1 (this run)" in line).split()
+    assert float(mean_row[-3]) == pytest.approx(result["modes"], abs=0.05)
+    assert float(mean_row[-2].rstrip("%")) == pytest.approx(100 * result["high_quality"], abs=0.05)
+    assert float(mean_row[-1]) == pytest.approx(result["reverse_kl"], abs=5e-4)
     # Progress after 2 steps, then after the remaining one.
     assert "seed 0 step 2/3" in output and "seed 0 step 3/3" in output
     assert "PacGAN4, Lin et al. 2018" in output and "mean of 1 (this run)" in output

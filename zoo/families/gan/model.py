@@ -55,6 +55,7 @@ class GAN(keras.Model):
         seed: seed of the noise drawn in training.
 
     Example:
+        >>> import numpy as np
         >>> gan = GAN(architecture="mlp", data_shape=(2,), latent_dim=2)
         >>> gan.compile(generator_optimizer=keras.optimizers.Adam(1e-3),
         ...             discriminator_optimizer=keras.optimizers.Adam(1e-3))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.errors import DamagedExportError
+from zoo.errors import DamagedExportError, ExportError
 from zoo.export import MANIFEST_KEY, METADATA_FILE, export_model, file_manifest, record_evaluation
 from zoo.paths import STAGING_PATTERN
 from zoo.registry import get_entry
@@ -193,3 +193,13 @@ def test_the_file_record_covers_every_file_but_zoo_json_and_survives_evaluations
 def test_the_shipped_exports_record_their_files(name):
     folder = Path(zoo.__file__).resolve().parent.parent / "exported" / name / "1"
     assert json.loads((folder / METADATA_FILE).read_text())[MANIFEST_KEY] == file_manifest(folder)
+
+
+def test_a_model_with_non_finite_weights_is_never_exported(tmp_path):
+    model = zoo.build("vae_mnist", latent_dim=2)
+    kernel = model.decoder.get_layer("logits").kernel
+    kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+    with pytest.raises(ExportError, match=r"Refusing to export vae_mnist: 1 weight\(s\) hold NaN "
+                                          r"or infinite values \(.*logits/kernel"):
+        export_model(model, get_entry("vae_mnist"), tmp_path)
+    assert list(tmp_path.iterdir()) == []

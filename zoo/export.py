@@ -11,6 +11,8 @@ from typing import Any
 
 import keras
 
+from zoo.checks import non_finite_variables
+from zoo.errors import ExportError
 from zoo.families import get_family
 from zoo.paths import remove_stale_staging, staging_prefix
 from zoo.registry import Entry
@@ -131,6 +133,9 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
     Returns:
         The new version folder.
 
+    Raises:
+        zoo.errors.ExportError: a weight holds NaN or infinite values; nothing is written.
+
     Example:
         >>> import tempfile, zoo
         >>> from zoo.registry import get_entry
@@ -143,6 +148,11 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
         (1, 28, 28, 1)
         >>> scratch.cleanup()
     """
+    bad = non_finite_variables(model.variables)
+    if bad:
+        raise ExportError(f"Refusing to export {entry.name}: {len(bad)} weight(s) hold NaN or "
+                          f"infinite values ({bad[0]}, ...); the model diverged. Train it again, "
+                          "with a lower learning rate.")
     entry_dir = Path(root) / entry.name
     entry_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(entry_dir)

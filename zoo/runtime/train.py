@@ -14,9 +14,8 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
-from zoo.checks import non_finite_variables
 from zoo.data import evaluation_dataset, load_mnist, training_stream
-from zoo.errors import ConfigurationError, RunError, TrainingDivergedError, ZooError
+from zoo.errors import ConfigurationError, RunError, ZooError
 from zoo.export import export_model
 from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
@@ -199,11 +198,6 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return None
 
-    bad = non_finite_variables(model.variables)
-    if bad:
-        raise TrainingDivergedError(f"The trained model holds NaN or infinite values ({bad[0]}, "
-                                    "...); it is not exported. Start a new run (another --out) "
-                                    "with a lower --learning-rate.")
     details = {"training": {
         "command": _command(entry, args),
         "dataset": entry.data.dataset, "train_split": args.train_split,

@@ -13,6 +13,7 @@ import zoo
 from zoo.errors import InputError
 from zoo.export import METADATA_FILE, export_model
 from zoo.registry import get_entry
+from helpers import REPO
 
 VAE_SIGNATURES = {"reconstruct", "encode", "decode", "sample", "score"}
 
@@ -182,6 +183,20 @@ def test_the_shipped_export_loads_offline(monkeypatch):
     images = vae.sample(count=8, seed=0)
     assert images.shape == (8, 28, 28, 1)
     assert vae.metadata["training"]["train_split"] == "test[:8000]"
-    # Its graph predates the in-graph empty-batch check; zoo.load refuses one anyway.
     with pytest.raises(InputError, match=r"'latent'.*got an empty batch"):
         vae.decode(np.zeros((0, 16), np.float32))
+
+
+@pytest.mark.parametrize("name, feed", [
+    ("vae_mnist", {"images": np.zeros((0, 28, 28, 1), np.float32)}),
+    ("dcgan_mnist", {"latent": np.zeros((0, 100), np.float32)}),
+    ("cgan_mnist", {"latent": np.zeros((0, 100), np.float32), "labels": np.zeros((0,), np.int32)}),
+])
+def test_the_shipped_graphs_refuse_empty_batches_for_tf_serving(name, feed):
+    folder = REPO / "exported" / name / "1"
+    with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], str(folder))
+        default = meta_graph.signature_def["serving_default"]
+        output = next(iter(default.outputs.values())).name
+        with pytest.raises(tf.errors.InvalidArgumentError, match="got an empty batch"):
+            session.run(output, {default.inputs[key].name: value for key, value in feed.items()})

@@ -186,7 +186,6 @@ def test_load_mnist_without_data_or_network(tmp_path: Path) -> None:
     _assert_one_sentence(message)
     assert "--data-dir" in message and str(tmp_path) in message and "no network" in message
     assert "train-images-idx3-ubyte.gz" in message
-    assert isinstance(caught.value.__cause__, OSError)
     assert not [path for path in tmp_path.rglob("*") if path.is_file()]
 
 

@@ -8,18 +8,14 @@ and give the same arrays: images uint8 (N, 28, 28, 1) and labels int64 (N,).
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import os
-import re
-import socket
-import threading
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 
+from zoo.data.network import first_line, probe
+from zoo.data.splits import Split, parse_split
 from zoo.errors import DataError, DataUnavailableError
 
 __all__ = ["load_mnist", "read_idx"]
@@ -41,14 +37,11 @@ _IDX_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-_SPLIT_PATTERN = re.compile(r"(?P<base>train|test)(?:\[(?P<start>-?\d+%?)?:(?P<stop>-?\d+%?)?\])?")
-_SPLIT_FORMS = ("'train' or 'test', optionally followed by one slice with integer or percent "
-                "bounds, e.g. 'train[:50000]', 'test[-1000:]', 'train[10:20]' or 'train[:80%]'")
+_BASE_SPLITS = ("train", "test")
 
 _TFDS_NAME = "mnist"
 # Where the tensorflow-datasets MNIST builder downloads from, if the builder does not say.
 _FALLBACK_DOWNLOAD_URL = "https://storage.googleapis.com/"
-_PROBE_TIMEOUT_S = 5.0
 # Reading in chunks keeps memory bounded by the data, not by a whole-split batch.
 _READ_BATCH = 10_000
 
@@ -106,62 +99,6 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return array.reshape(shape).astype(dtype.newbyteorder("="))
 
 
-@dataclasses.dataclass(frozen=True)
-class _Split:
-    """A parsed split string: a base split and an optional slice."""
-
-    text: str
-    base: str
-    start: int | None
-    stop: int | None
-    percent: bool
-
-    @property
-    def spec(self) -> str:
-        """The split in tensorflow-datasets syntax."""
-        if self.start is None and self.stop is None:
-            return self.base
-        unit = "%" if self.percent else ""
-        start = "" if self.start is None else f"{self.start}{unit}"
-        stop = "" if self.stop is None else f"{self.stop}{unit}"
-        return f"{self.base}[{start}:{stop}]"
-
-    def indices(self, count: int) -> slice:
-        """The slice of a base split of `count` examples, with tensorflow-datasets' rules."""
-        bounds = []
-        for bound in (self.start, self.stop):
-            if bound is None:
-                bounds.append(None)
-                continue
-            if self.percent:
-                # Rounds to the closest example, like tensorflow-datasets' default.
-                bound = int(round(bound * count / 100.0))
-            elif abs(bound) > count:
-                # tensorflow-datasets rejects out-of-range bounds instead of clipping them;
-                # doing the same keeps one split string meaning the same for both sources.
-                raise DataError(f"Split {self.text!r} asks for example {bound}, but split "
-                                 f"{self.base!r} has {count} examples.")
-            bounds.append(bound)
-        return slice(*bounds)
-
-
-def _parse_split(split: str) -> _Split:
-    match = _SPLIT_PATTERN.fullmatch(split) if isinstance(split, str) else None
-    if match is None:
-        raise DataError(f"Unsupported MNIST split {split!r}; expected {_SPLIT_FORMS}.")
-    start, stop = match["start"], match["stop"]
-    given = [bound for bound in (start, stop) if bound is not None]
-    percent = any(bound.endswith("%") for bound in given)
-    if percent and not all(bound.endswith("%") for bound in given):
-        raise DataError(f"Unsupported MNIST split {split!r}: both bounds of a slice must be "
-                         f"percents or both integers; expected {_SPLIT_FORMS}.")
-    start, stop = (None if bound is None else int(bound.rstrip("%")) for bound in (start, stop))
-    if percent and any(abs(bound) > 100 for bound in (start, stop) if bound is not None):
-        raise DataError(f"Unsupported MNIST split {split!r}: percent bounds must lie in "
-                         f"[-100%, 100%]; expected {_SPLIT_FORMS}.")
-    return _Split(split, match["base"], start, stop, percent)
-
-
 def _find_idx_files(folder: Path, base: str) -> tuple[Path, Path] | None:
     found = []
     for stem in _IDX_FILES[base]:
@@ -173,7 +110,7 @@ def _find_idx_files(folder: Path, base: str) -> tuple[Path, Path] | None:
     return found[0], found[1]
 
 
-def _load_idx(images_path: Path, labels_path: Path, split: _Split) -> tuple[np.ndarray, np.ndarray]:
+def _load_idx(images_path: Path, labels_path: Path, split: Split) -> tuple[np.ndarray, np.ndarray]:
     try:
         images, labels = read_idx(images_path), read_idx(labels_path)
     except DataError as error:
@@ -199,48 +136,7 @@ def _provide_hint(base: str) -> str:
             "--data_dir FOLDER`) and pass --data-dir FOLDER")
 
 
-def _download_endpoint(builder) -> tuple[str, int, str]:
-    """The host, port and role ("proxy" or "host") a download of `builder` connects to first."""
-    url = urllib.parse.urlsplit(getattr(builder, "URL", None) or _FALLBACK_DOWNLOAD_URL)
-    proxy = urllib.request.getproxies().get(url.scheme)
-    if proxy and not urllib.request.proxy_bypass(url.hostname or ""):
-        proxy_url = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        return proxy_url.hostname or "", proxy_url.port or 80, "proxy"
-    return url.hostname or "", url.port or (443 if url.scheme == "https" else 80), "host"
-
-
-def _unreachable(host: str, port: int) -> OSError | None:
-    """Why `host:port` cannot be connected to within the probe timeout, or None if it can."""
-    outcome: list[OSError | None] = []
-
-    def connect() -> None:
-        try:
-            socket.create_connection((host, port), timeout=_PROBE_TIMEOUT_S).close()
-        except OSError as error:
-            outcome.append(error)
-        else:
-            outcome.append(None)
-
-    # Name resolution ignores socket timeouts, so the attempt runs in a thread we can stop
-    # waiting for; a daemon thread does not keep the process alive if resolution hangs.
-    attempt = threading.Thread(target=connect, daemon=True)
-    attempt.start()
-    attempt.join(_PROBE_TIMEOUT_S)
-    if not outcome:
-        return TimeoutError(f"no answer within {_PROBE_TIMEOUT_S:g} s")
-    return outcome[0]
-
-
-def _first_line(error: BaseException) -> str:
-    # The detail goes inside a one-sentence message, so only its first sentence is kept.
-    lines = str(error).strip().splitlines()
-    detail = lines[0].split(". ")[0] if lines else ""
-    if len(detail) > 160:
-        detail = detail[:157] + "..."
-    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
-
-
-def _read_tfds(builder, split: _Split) -> tuple[np.ndarray, np.ndarray]:
+def _read_tfds(builder, split: Split) -> tuple[np.ndarray, np.ndarray]:
     import tensorflow_datasets as tfds
 
     if split.base in builder.info.splits:
@@ -258,7 +154,7 @@ def _read_tfds(builder, split: _Split) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(labels)
 
 
-def _load_tfds(split: _Split, data_dir: Path | None, tried: str) -> tuple[np.ndarray, np.ndarray]:
+def _load_tfds(split: Split, data_dir: Path | None, tried: str) -> tuple[np.ndarray, np.ndarray]:
     import tensorflow_datasets as tfds
 
     def unavailable(where: str, reason: str) -> DataUnavailableError:
@@ -271,7 +167,7 @@ def _load_tfds(split: _Split, data_dir: Path | None, tried: str) -> tuple[np.nda
         builder = tfds.builder(_TFDS_NAME, data_dir=None if data_dir is None else str(data_dir))
         where = str(builder.data_dir_root)
     except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
-        raise unavailable(where, _first_line(error)) from error
+        raise unavailable(where, first_line(error)) from error
 
     # Reading comes before any check of `is_prepared()` so that whatever can be read is read
     # without touching the network, including builders whose reading is replaced
@@ -287,15 +183,13 @@ def _load_tfds(split: _Split, data_dir: Path | None, tried: str) -> tuple[np.nda
     # An offline download_and_prepare takes minutes to fail: its HTTP client retries each
     # file ten times with exponential backoff (about 205 s measured). One connection attempt
     # to the download host tells within seconds whether a download can work at all.
-    host, port, role = _download_endpoint(builder)
-    reason = _unreachable(host, port)
+    reason = probe(getattr(builder, "URL", None) or _FALLBACK_DOWNLOAD_URL)
     if reason is not None:
-        raise unavailable(where, f"no network: cannot reach {role} {host}:{port}, "
-                                 f"{_first_line(reason)}") from reason
+        raise unavailable(where, reason)
     try:
         builder.download_and_prepare()
     except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
-        raise unavailable(where, _first_line(error)) from error
+        raise unavailable(where, first_line(error)) from error
     return _read_tfds(builder, split)
 
 
@@ -321,14 +215,14 @@ def load_mnist(split: str = "train",
             not have, the split is empty, or the IDX files are invalid.
         DataUnavailableError: neither source can provide the data.
     """
-    parsed = _parse_split(split)
+    parsed = parse_split(split, _BASE_SPLITS, "MNIST")
     images, labels = _load(parsed, data_dir)
     if not len(images):
         raise DataError(f"MNIST split {split!r} holds no examples; choose a split with some.")
     return images, labels
 
 
-def _load(split: _Split, data_dir: str | os.PathLike | None) -> tuple[np.ndarray, np.ndarray]:
+def _load(split: Split, data_dir: str | os.PathLike | None) -> tuple[np.ndarray, np.ndarray]:
     if data_dir is None:
         return _load_tfds(split, None, tried="")
     folder = Path(data_dir)

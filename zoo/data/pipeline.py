@@ -1,20 +1,27 @@
 """The `tf.data` input pipeline every zoo model trains and evaluates through.
 
+Examples are named features: a mapping of equal-length arrays (`{"image": ...,
+"label": ...}`, `{"input": ..., "target": ...}`), either the data themselves,
+held in memory, or the paths of files that a per-example `read` function
+decodes as the stream runs, so a folder of images is never loaded whole.
+
 Training reads an infinite stream of batches made of passes over the data
-(pass p = one shuffled traversal). Every random choice, the order of a pass
-and the seed handed to `preprocess` for each batch, is a function of
-(seed, pass, batch index) alone, never of global random state or of how many
-batches were drawn before. So a run resumed at epoch k gets exactly the
-batches an uninterrupted run would have seen from epoch k on, and the stream
-can start there without computing the batches before it.
+(pass p = one shuffled traversal). Every random choice, the order of a pass,
+the seed handed to `read` for each example and the one handed to `preprocess`
+for each batch, is a function of (seed, pass, position) alone, never of global
+random state or of how many batches were drawn before. So a run resumed at
+epoch k gets exactly the batches an uninterrupted run would have seen from
+epoch k on, and the stream can start there without computing the batches
+before it.
 
 `preprocess` runs once per batch on whole tensors, not once per example, so
-the pipeline's cost stays small beside the training step.
+in-memory data costs little beside the training step; `read` runs per example
+in parallel with the step.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import tensorflow as tf
@@ -23,11 +30,16 @@ from zoo import checks
 
 __all__ = ["evaluation_dataset", "training_stream"]
 
+Features = Mapping[str, Any]
+"""Named features: a mapping of name -> array (whole data set) or tensor (a batch or example)."""
+
 # Distinct streams derived from one seed, so the pass order, the training draws and
 # the held-out draws never reuse each other's randomness.
 _ORDER_STREAM = 1
 _TRAIN_STREAM = 2
 _EVAL_STREAM = 3
+_EXAMPLE_STREAM = 4
+_EVAL_EXAMPLE_STREAM = 5
 # Pinned rather than "auto_select" so orders and seeds do not depend on the device.
 _ALG = "philox"
 
@@ -40,25 +52,30 @@ def _root_key(seed: int, stream: int) -> tf.Tensor:
     return _fold_in(tf.constant([seed, 0], tf.int64), stream)
 
 
-def _as_tensors(features: Any) -> tuple[tuple[tf.Tensor, ...], int]:
+def _as_tensors(features: Any) -> tuple[dict[str, tf.Tensor], int]:
     """Validates `features` and converts them to tensors once, which serves as the cache."""
-    if not isinstance(features, (tuple, list)):
-        raise ValueError("features must be a tuple of arrays, e.g. (images,) or (images, labels);"
-                         f" got {type(features).__name__}.")
+    if not isinstance(features, Mapping):
+        raise ValueError("features must be a mapping of names to arrays, e.g. {'image': images}; "
+                         f"got {type(features).__name__}.")
     if not features:
-        raise ValueError("features must hold at least one array, got an empty tuple.")
-    arrays = [np.asarray(array) for array in features]
-    for position, array in enumerate(arrays):
+        raise ValueError("features must hold at least one array, got an empty mapping.")
+    arrays = {name: np.asarray(array) for name, array in features.items()}
+    for name, array in arrays.items():
         if array.ndim == 0:
-            raise ValueError(f"features[{position}] must have a leading example dimension, "
+            raise ValueError(f"features[{name!r}] must have a leading example dimension, "
                              "got a scalar.")
-    lengths = [len(array) for array in arrays]
-    if len(set(lengths)) > 1:
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
         raise ValueError(f"features must all hold the same number of examples, got lengths "
                          f"{lengths}.")
-    if lengths[0] == 0:
+    count = next(iter(lengths.values()))
+    if count == 0:
         raise ValueError("features hold no examples (length 0).")
-    return tuple(tf.convert_to_tensor(array) for array in arrays), lengths[0]
+    return {name: tf.convert_to_tensor(array) for name, array in arrays.items()}, count
+
+
+def _gather(tensors: dict[str, tf.Tensor], indices: tf.Tensor) -> dict[str, tf.Tensor]:
+    return {name: tf.gather(tensor, indices) for name, tensor in tensors.items()}
 
 
 def _check_seed(seed: Any) -> int:
@@ -66,11 +83,12 @@ def _check_seed(seed: Any) -> int:
 
 
 def training_stream(
-    features: tuple[np.ndarray, ...],
+    features: Features,
     *,
     batch_size: int,
     seed: int,
-    preprocess: Callable[..., Any],
+    preprocess: Callable[[Features, tf.Tensor], Any],
+    read: Callable[[Features, tf.Tensor], Features] | None = None,
     steps_per_epoch: int | None = None,
     start_epoch: int = 0,
 ) -> tuple[tf.data.Dataset, int]:
@@ -83,16 +101,20 @@ def training_stream(
     of that stream, which need not line up with the passes.
 
     Args:
-        features: equal-length arrays, e.g. `(images,)` or `(images, labels)`; they are
-            held in memory.
+        features: named equal-length arrays, e.g. `{"image": images, "label": labels}`,
+            held in memory: the data, or file paths for `read`.
         batch_size: examples per batch, at least 1.
         seed: the seed every order and per-example seed is derived from.
-        preprocess: called per batch as `preprocess(*batch_features, seed)` where
-            `seed` is an int64 tensor of shape [2] derived from (seed, pass, index of the
-            batch in the pass), for `tf.random.stateless_*` ops; returns what the
-            model's `train_step` receives (a tensor or a tuple).
+        preprocess: called per batch as `preprocess(batch, seed)` with the batch's
+            named features and an int64 tensor `seed` of shape [2] derived from (seed,
+            pass, index of the batch in the pass), for `tf.random.stateless_*` ops;
+            returns what the model's `train_step` receives.
+        read: if given, called per example, before batching, as `read(example, seed)`
+            with the example's named features and a seed derived from (seed, pass,
+            position in the pass); returns the example's features as the batch needs
+            them (decoded files, augmented images of one shape).
         steps_per_epoch: batches per epoch; None means one pass,
-            `len(features[0]) // batch_size`.
+            `number of examples // batch_size`.
         start_epoch: epochs already done; the stream starts at batch
             `start_epoch * steps_per_epoch` without computing the batches before it.
 
@@ -118,6 +140,7 @@ def training_stream(
     first_pass, first_batch = divmod(start_epoch * steps_per_epoch, batches_per_pass)
     order_key = _root_key(seed, _ORDER_STREAM)
     train_key = _root_key(seed, _TRAIN_STREAM)
+    example_root = _root_key(seed, _EXAMPLE_STREAM)
 
     def one_pass(pass_index: tf.Tensor) -> tf.data.Dataset:
         order = tf.random.experimental.stateless_shuffle(
@@ -128,14 +151,28 @@ def training_stream(
         start = tf.where(tf.equal(pass_index, first_pass), tf.constant(first_batch, tf.int64),
                          tf.constant(0, tf.int64))
         pass_key = _fold_in(train_key, pass_index)
+        batch_indices = tf.range(start, batches_per_pass, dtype=tf.int64)
 
-        def batch(batch_index: tf.Tensor, indices: tf.Tensor) -> Any:
-            values = tuple(tf.gather(tensor, indices) for tensor in tensors)
-            return preprocess(*values, _fold_in(pass_key, batch_index))
+        def batch(batch_index: tf.Tensor, values: Features) -> Any:
+            return preprocess(values, _fold_in(pass_key, batch_index))
 
-        return (tf.data.Dataset.from_tensor_slices(
-                    (tf.range(start, batches_per_pass, dtype=tf.int64), batches[start:]))
-                .map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True))
+        if read is None:
+            # In memory: one gather per batch, much cheaper than per-example work.
+            batched = tf.data.Dataset.from_tensor_slices((batch_indices, batches[start:])).map(
+                lambda index, indices: (index, _gather(tensors, indices)),
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        else:
+            example_key = _fold_in(example_root, pass_index)
+            positions = tf.range(start * batch_size, batches_per_pass * batch_size, dtype=tf.int64)
+            examples = tf.data.Dataset.from_tensor_slices(
+                (positions, tf.reshape(batches[start:], [-1]))).map(
+                lambda position, index: read(_gather(tensors, index),
+                                             _fold_in(example_key, position)),
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            batched = tf.data.Dataset.zip(
+                tf.data.Dataset.from_tensor_slices(batch_indices),
+                examples.batch(batch_size, drop_remainder=True))
+        return batched.map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
     dataset = (tf.data.Dataset.counter(start=first_pass, dtype=tf.int64)
                .flat_map(one_pass)
@@ -145,21 +182,24 @@ def training_stream(
 
 
 def evaluation_dataset(
-    features: tuple[np.ndarray, ...],
+    features: Features,
     *,
     batch_size: int,
     seed: int,
-    preprocess: Callable[..., Any],
+    preprocess: Callable[[Features, tf.Tensor], Any],
+    read: Callable[[Features, tf.Tensor], Features] | None = None,
 ) -> tf.data.Dataset:
     """One unshuffled, batched pass whose random preprocessing is the same on every read.
 
     Args:
-        features: equal-length arrays, e.g. `(images, labels)`.
+        features: named equal-length arrays, e.g. `{"image": images, "label": labels}`.
         batch_size: examples per batch, at least 1; the last batch may be smaller.
         seed: the seed the per-batch seeds are derived from.
-        preprocess: called per batch as `preprocess(*batch_features, seed)` where
-            `seed` is an int64 tensor of shape [2] derived from (seed, index of the batch),
-            so a held-out set gets one fixed draw for a given batch size.
+        preprocess: called per batch as `preprocess(batch, seed)` where `seed` is an
+            int64 tensor of shape [2] derived from (seed, index of the batch), so a
+            held-out set gets one fixed draw for a given batch size.
+        read: if given, called per example as `read(example, seed)` (seed from the
+            example's index) before batching; see `training_stream`.
 
     Returns:
         The finite batched dataset.
@@ -169,12 +209,19 @@ def evaluation_dataset(
     """
     tensors, count = _as_tensors(features)
     batch_size = checks.integer("batch_size", batch_size, minimum=1)
-    eval_key = _root_key(_check_seed(seed), _EVAL_STREAM)
+    seed = _check_seed(seed)
+    eval_key = _root_key(seed, _EVAL_STREAM)
 
-    def batch(index: tf.Tensor, values: tuple[tf.Tensor, ...]) -> Any:
-        return preprocess(*values, _fold_in(eval_key, index))
+    def batch(index: tf.Tensor, values: Features) -> Any:
+        return preprocess(values, _fold_in(eval_key, index))
 
-    return (tf.data.Dataset.from_tensor_slices(tensors)
+    examples = tf.data.Dataset.from_tensor_slices(tensors)
+    if read is not None:
+        example_key = _root_key(seed, _EVAL_EXAMPLE_STREAM)
+        examples = examples.enumerate().map(
+            lambda position, example: read(example, _fold_in(example_key, position)),
+            num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return (examples
             .batch(batch_size)
             .enumerate()
             .map(batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -11,9 +11,11 @@ of several timed epochs after a warm-up epoch:
 - `pipeline alone`: the stream iterated without training.
 
 The pipeline is not the bottleneck when `pipeline / in-memory` is close to 1.
-Reads MNIST from ../shared/data by default (the first 8,000 test images):
+Reads ../shared/data by default (MNIST: the first 8,000 test images; facades:
+the training crops):
 
     python benchmarks/train_throughput.py --entry vae_mnist
+    python benchmarks/train_throughput.py --entry pix2pix_facades --image-size 128
 """
 
 from __future__ import annotations
@@ -28,11 +30,16 @@ import time
 import keras
 import tensorflow as tf
 
-from zoo.data import training_stream
+from zoo.data import load_examples, stream_reader, training_stream
 from zoo.errors import ZooError
 from zoo.families import get_family
 from zoo.registry import ENTRIES, get_entry
-from zoo.runtime.train import LOADERS, build_model
+from zoo.runtime.train import build_model, preprocessing
+
+# Where ../shared/data keeps each data set, and the split the shipped demos train on.
+DEFAULT_DATA = {"mnist": ("../shared/data/mnist", "test[:8000]"),
+                "mnist_inpaint": ("../shared/data/mnist", "test[:8000]"),
+                "facades": ("../shared/data/facades_crops", "train")}
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -51,14 +58,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--entry", choices=sorted(ENTRIES), default="vae_mnist")
-    parser.add_argument("--data-dir", default="../shared/data/mnist")
-    parser.add_argument("--split", default="test[:8000]")
+    parser.add_argument("--data-dir", default=None, help="default: the data set's folder in "
+                        "../shared/data")
+    parser.add_argument("--split", default=None, help="default: test[:8000] for MNIST, train "
+                        "for the folder data sets")
+    parser.add_argument("--image-size", type=int, default=None,
+                        help="image size of the translation entries (default: the entry's)")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the entry's")
     parser.add_argument("--steps", type=int, default=30, help="steps per timed epoch")
     parser.add_argument("--runs", type=int, default=5, help="timed epochs (after one warm-up)")
     parser.add_argument("--jit-compile", action="store_true", help="XLA-compile the step")
     args = parser.parse_args(argv)
-    for name in ("batch_size", "steps", "runs"):
+    for name in ("batch_size", "steps", "runs", "image_size"):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be positive; got {value}")
@@ -78,21 +89,31 @@ def main(argv: list[str] | None = None) -> int:
     entry = get_entry(args.entry)
     family = get_family(entry.family)
     batch_size = args.batch_size or entry.batch_size
+    data_dir, split = DEFAULT_DATA.get(entry.data.dataset, (None, entry.data.train_split))
+    config = dict(entry.model_config)
+    if args.image_size is not None:
+        if "image_size" not in config:
+            print(f"error: {entry.name} has no image size; drop --image-size.", file=sys.stderr)
+            return 2
+        config["image_size"] = args.image_size
     try:
-        features = LOADERS[entry.data.dataset](args.split, args.data_dir)
+        examples = load_examples(entry.data.dataset, args.split or split,
+                                 args.data_dir or data_dir)
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    stream, _ = training_stream(features, batch_size=batch_size, seed=0,
-                                preprocess=family.preprocess)
+    stream, _ = training_stream(examples.features, batch_size=batch_size, seed=0,
+                                preprocess=preprocessing(family, examples),
+                                read=stream_reader(examples, config.get("image_size"),
+                                                   entry.data.augment))
 
     def fresh_model() -> keras.Model:
         keras.utils.set_random_seed(0)
-        return build_model(entry, entry.learning_rate, args.jit_compile, seed=0)
+        return build_model(entry, config, args.steps, args.runs + 1, args.jit_compile, seed=0)
 
     print(f"{entry.name}: global batch {batch_size}, {args.steps} steps x {args.runs} timed "
-          f"epochs after 1 warm-up, jit_compile={args.jit_compile}, data {args.split} "
-          f"({len(features[0])} examples)", flush=True)
+          f"epochs after 1 warm-up, jit_compile={args.jit_compile}, data: "
+          f"{examples.description}", flush=True)
     pipeline = _images_per_second(fresh_model(), stream, args.steps, args.runs, batch_size)
     batch = next(iter(stream))
     in_memory = _images_per_second(fresh_model(), tf.data.Dataset.from_tensors(batch).repeat(),

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     model = exported.keras_model()
     if args.limit:
         images, labels = images[:args.limit], labels[:args.limit]
-    batches = evaluation_dataset((images, labels), batch_size=args.batch_size,
+    batches = evaluation_dataset({"image": images, "label": labels}, batch_size=args.batch_size,
                                  seed=args.binarization_seed,
                                  preprocess=get_family(exported.metadata["family"]).preprocess)
 

@@ -14,6 +14,8 @@ from typing import Any, Mapping
 from zoo.errors import ConfigurationError
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+SCHEDULES = ("constant", "linear_decay")
+AUGMENTATIONS = ("none", "jitter")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,16 +23,28 @@ class DataSpec:
     """Where an entry's examples come from.
 
     Attributes:
-        dataset: the tensorflow-datasets name (`mnist`); the runtime's loader for it
-            also reads the data set's raw files from `--data-dir` (IDX files for MNIST).
+        dataset: a data set of `zoo.data.DATASETS` (`mnist`, `facades`, ...); its loader
+            also reads a local copy from `--data-dir`.
         train_split: split the recipe trains on, in tensorflow-datasets syntax.
-        validation_split: held-out split evaluated after each epoch; `none` for models
-            without a held-out loss (GANs).
+        validation_split: held-out split evaluated after each epoch and drawn on in the
+            previews; `none` for none (GANs).
+        augment: `jitter` for the random resize-crop-mirror of pix2pix and CycleGAN on
+            training examples read from files; `none` for none.
     """
 
     dataset: str
     train_split: str = "train"
     validation_split: str = "test"
+    augment: str = "none"
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerSpec:
+    """One network's Adam settings."""
+
+    learning_rate: float
+    beta_1: float = 0.9
+    beta_2: float = 0.999
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,10 +56,16 @@ class Entry:
         description: one line for `zoo.available()`.
         family: the model family (`vae`).
         model_config: keyword arguments of the family's model class.
-        data: the entry's data set and splits.
-        epochs, batch_size, learning_rate: training defaults of the recipe;
-            `batch_size` is the global batch, split across replicas.
-        optimizer: further Adam settings (e.g. `beta_1`), the same for every network.
+        data: the entry's data set, splits and augmentation.
+        epochs, batch_size: training defaults of the recipe; `batch_size` is the
+            global batch, split across replicas.
+        optimizers: each network's Adam settings, by the family's optimizer names
+            (`optimizer`, or `generator_optimizer` and `discriminator_optimizer`).
+        schedule: `constant`, or `linear_decay`: each learning rate constant for the
+            first half of the epochs, then linearly to zero over the second half (the
+            pix2pix and CycleGAN schedule), by optimizer step.
+        flags: model config keys the recipe also takes as flags (`image_size` ->
+            `--image-size`), for users who train a smaller model.
     """
 
     name: str
@@ -55,20 +75,30 @@ class Entry:
     data: DataSpec
     epochs: int
     batch_size: int
-    learning_rate: float
-    optimizer: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    optimizers: Mapping[str, OptimizerSpec]
+    schedule: str = "constant"
+    flags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_config", MappingProxyType(dict(self.model_config)))
-        object.__setattr__(self, "optimizer", MappingProxyType(dict(self.optimizer)))
+        object.__setattr__(self, "optimizers", MappingProxyType(dict(self.optimizers)))
+        if self.schedule not in SCHEDULES or self.data.augment not in AUGMENTATIONS:
+            raise ValueError(f"Entry {self.name}: schedule must be one of {SCHEDULES} and "
+                             f"augment one of {AUGMENTATIONS}.")
+        unknown = set(self.flags) - set(self.model_config)
+        if unknown:
+            raise ValueError(f"Entry {self.name}: flags {sorted(unknown)} are not model config "
+                             "keys.")
 
 
-# Radford et al. 2016's settings, shared by the MNIST GANs.
+_ADAM_GAN = OptimizerSpec(2e-4, beta_1=0.5)
+"""Radford et al. 2016's Adam, also pix2pix's and CycleGAN's: 2e-4, beta_1 0.5."""
+_TWO_NETWORKS = {"generator_optimizer": _ADAM_GAN, "discriminator_optimizer": _ADAM_GAN}
+
 _DCGAN_MNIST_MODEL = {"architecture": "dcgan28", "data_shape": (28, 28, 1), "latent_dim": 100,
                       "loss": "non_saturating"}
 _DCGAN_MNIST_TRAINING = {"family": "gan", "data": DataSpec("mnist", validation_split="none"),
-                         "epochs": 50, "batch_size": 256, "learning_rate": 2e-4,
-                         "optimizer": {"beta_1": 0.5}}
+                         "epochs": 50, "batch_size": 256, "optimizers": _TWO_NETWORKS}
 
 _ENTRIES = (
     Entry(
@@ -81,7 +111,7 @@ _ENTRIES = (
         data=DataSpec("mnist"),
         epochs=30,
         batch_size=128,
-        learning_rate=1e-3,
+        optimizers={"optimizer": OptimizerSpec(1e-3)},
     ),
     Entry(
         name="dcgan_mnist",
@@ -103,7 +133,8 @@ ENTRIES: Mapping[str, Entry] = MappingProxyType({entry.name: entry for entry in 
 
 
 def get_entry(name: str) -> Entry:
-    """The entry called `name`, or a ValueError listing the known entries."""
+    """The entry called `name`, or a ConfigurationError listing the known entries."""
     if name not in ENTRIES:
-        raise ConfigurationError(f"Unknown zoo entry {name!r}; known entries: {', '.join(ENTRIES)}.")
+        raise ConfigurationError(f"Unknown zoo entry {name!r}; known entries: "
+                                 f"{', '.join(ENTRIES)}.")
     return ENTRIES[name]

@@ -18,7 +18,7 @@ def test_plots_are_readable_pngs(tmp_path, latent_dim, manifold):
     version = export_model(zoo.build("vae_mnist", latent_dim=latent_dim),
                            get_entry("vae_mnist"), tmp_path / "exported")
     images, _ = digit_like_images(8)
-    written = plots(zoo.load(version), images[..., None], tmp_path / "plots")
+    written = plots(zoo.load(version), {"image": images[..., None]}, tmp_path / "plots")
     names = {path.name for path in written}
     assert {"samples.png", "reconstructions.png", "latent_traversals.png"} <= names
     assert ("latent_manifold.png" in names) == manifold

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import keras
 import numpy as np
@@ -15,26 +15,32 @@ from zoo.signatures import Signature
 
 @dataclasses.dataclass(frozen=True)
 class Family:
-    """A family of models (VAE, GAN, ...) as the runtime sees it.
+    """A family of models (VAE, GAN, pix2pix, ...) as the runtime sees it.
+
+    Examples reach a family as named features (`{"image": ..., "label": ...}`,
+    `{"input": ..., "target": ...}`), images as uint8 or as float32 in [0, 1].
 
     Attributes:
         name: short family name, recorded in exports.
         model_class: the subclassed `keras.Model`; built as `model_class(**model_config)`.
-            It exposes `optimizer_targets()`: each optimizer with the variables it trains.
+            It exposes `optimizer_targets()`: each optimizer with the variables it
+            trains; optionally `training_state()`: trackables the runtime checkpoints
+            but that are not exported (CycleGAN's image pools).
         optimizers: the keyword arguments of the model's `compile()` that take its
-            optimizers, one per network; the runtime gives each an Adam optimizer with
-            the entry's learning rate and settings.
-        preprocess: `(images, labels, seed) -> what train_step receives`, per batch of
-            uint8 images and integer labels; `seed` is a stateless-random seed of shape [2].
+            optimizers, one per network; the entry declares each one's settings.
+        preprocess: `(batch, seed) -> what train_step receives`, per batch of named
+            features; `seed` is a stateless-random seed of shape [2].
         signatures: model -> the exported serving signatures; the first is serving_default.
-        preview: (model, count, seed) -> numpy images in [0, 1], the per-epoch sample grid.
-        plots: (loaded export, held-out uint8 images, output folder) -> written PNG paths.
+        preview: `(model, held_out, seed) -> (H, W, C) grid in [0, 1]`, the per-epoch
+            picture, from a fixed held-out batch of named numpy features (samples for
+            generative models, input | output | target rows for translation models).
+        plots: `(loaded export, held_out, output folder) -> written PNG paths`.
     """
 
     name: str
     model_class: type[keras.Model]
     optimizers: tuple[str, ...]
-    preprocess: Callable[[tf.Tensor, tf.Tensor, tf.Tensor], Any]
+    preprocess: Callable[[Mapping[str, tf.Tensor], tf.Tensor], Any]
     signatures: Callable[[keras.Model], list[Signature]]
-    preview: Callable[[keras.Model, int, int], np.ndarray]
-    plots: Callable[[Any, np.ndarray, Path], list[Path]]
+    preview: Callable[[keras.Model, Mapping[str, np.ndarray], int], np.ndarray]
+    plots: Callable[[Any, Mapping[str, np.ndarray], Path], list[Path]]

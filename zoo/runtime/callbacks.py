@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from zoo.checks import non_finite_variables
 from zoo.errors import TrainingDivergedError
-from zoo.images import save_png, tile
+from zoo.images import save_png
 
 
 class StopOnNonFinite(keras.callbacks.Callback):
@@ -73,16 +73,13 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Writes `samples/epoch_NNNN.png`, drawn from the same seed every epoch so epochs compare."""
+    """Writes `samples/epoch_NNNN.png`: the family's preview grid, from the same seed and the
+    same held-out batch every epoch, so epochs compare."""
 
-    def __init__(self, folder: Path, preview: Callable[[keras.Model, int, int], np.ndarray],
-                 seed: int, count: int = 64) -> None:
+    def __init__(self, folder: Path, preview: Callable[[keras.Model], np.ndarray]) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.preview = preview
-        self.seed = seed
-        self.count = count
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        images = self.preview(self.model, self.count, self.seed)
-        save_png(self.folder / f"epoch_{epoch + 1:04d}.png", tile(images))
+        save_png(self.folder / f"epoch_{epoch + 1:04d}.png", self.preview(self.model))

@@ -53,13 +53,18 @@ def build_parser(entry: Entry) -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=_positive(int, "--batch-size"),
                         default=entry.batch_size,
                         help="global batch size, split evenly across replicas")
+    rates = ", ".join(f"{name.replace('_optimizer', '') or name} {spec.learning_rate:g}"
+                      for name, spec in entry.optimizers.items())
     parser.add_argument("--learning-rate", type=_positive(float, "--learning-rate"),
-                        default=entry.learning_rate, help="learning rate of every optimizer")
+                        default=None,
+                        help=f"initial learning rate of every network (default: each network's "
+                             f"own: {rates}; schedule: {entry.schedule})")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=f"folder with the data set: tensorflow-datasets' data_dir for "
                              f"{entry.data.dataset!r}, or a folder of its raw files (MNIST IDX "
-                             "*-idx3-ubyte.gz / *-idx1-ubyte.gz); default: tensorflow-datasets' "
-                             "own folder")
+                             "*-idx3-ubyte.gz / *-idx1-ubyte.gz; an image folder for the "
+                             "translation entries); default: tensorflow-datasets' own folder or "
+                             "the authors' download")
     parser.add_argument("--train-split", default=entry.data.train_split,
                         help="split to train on, in tensorflow-datasets syntax (e.g. 'test[:8000]')")
     parser.add_argument("--validation-split", default=entry.data.validation_split,
@@ -78,6 +83,10 @@ def build_parser(entry: Entry) -> argparse.ArgumentParser:
                              "names several workers, mirrored with more than one GPU, else default")
     parser.add_argument("--steps-per-epoch", type=_positive(int, "--steps-per-epoch"),
                         default=None, help="batches per epoch (default: one pass over the data)")
+    for key in entry.flags:
+        flag = f"--{key.replace('_', '-')}"
+        parser.add_argument(flag, type=_positive(int, flag), default=entry.model_config[key],
+                            help=f"the model's {key.replace('_', ' ')} (smaller trains faster)")
     parser.add_argument("--jit-compile", choices=JIT_CHOICES, default="auto",
                         help="XLA-compile the train step; auto: on with a GPU, off on CPU "
                              "(where XLA is slower for these conv nets)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shlex
 import shutil
@@ -12,14 +13,16 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from zoo.data import evaluation_dataset, load_mnist, training_stream
+from zoo.data import Examples, evaluation_dataset, load_examples, stream_reader, training_stream
 from zoo.errors import ConfigurationError, RunError, ZooError
 from zoo.export import export_model
 from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
+from zoo.optimizers import make_optimizers
 from zoo.paths import exported_root
 from zoo.registry import Entry, get_entry
 from zoo.runtime.callbacks import EpochCheckpoint, SampleGrid, StopOnNonFinite
@@ -29,7 +32,15 @@ from zoo.runtime.distribute import is_chief, resolve_strategy
 RUN_FILE = "run.json"
 # Flags that define what a run computes: resuming with other values would not continue it.
 RUN_DEFINING_FLAGS = ("batch_size", "learning_rate", "seed", "steps_per_epoch", "train_split")
-LOADERS = {"mnist": load_mnist}
+# Held-out examples drawn on in the per-epoch previews and the final plots.
+HELD_OUT_COUNT = 16
+
+
+def run_defining_flags(entry: Entry) -> tuple[str, ...]:
+    """The flags a resumed run must repeat: the common ones, the model's, and `epochs` when the
+    learning-rate schedule depends on the run's length."""
+    return (RUN_DEFINING_FLAGS + tuple(entry.flags)
+            + (("epochs",) if entry.schedule != "constant" else ()))
 
 
 def _log(message: str) -> None:
@@ -62,7 +73,8 @@ class RunDirectory:
             if recorded_entry != entry.name:
                 raise RunError(f"--out {path} holds a run of {self.state['entry']!r}, not "
                                f"{entry.name!r}; choose another --out.")
-            changed = [key for key in RUN_DEFINING_FLAGS if recorded_flags.get(key) != flags[key]]
+            changed = [key for key in run_defining_flags(entry)
+                       if recorded_flags.get(key) != flags[key]]
             if changed:
                 recorded = ", ".join(f"--{key.replace('_', '-')} {recorded_flags.get(key)}"
                                      for key in changed)
@@ -94,18 +106,21 @@ def _resolve_jit(choice: str) -> bool:
     return choice == "on"
 
 
-def build_model(entry: Entry, learning_rate: float, jit_compile: bool,
+def model_config(entry: Entry, args: argparse.Namespace | None = None) -> dict[str, Any]:
+    """The entry's model config with the values its recipe flags set (`--image-size`)."""
+    overrides = {key: getattr(args, key) for key in entry.flags} if args is not None else {}
+    return {**entry.model_config, **overrides}
+
+
+def build_model(entry: Entry, config: dict[str, Any], steps_per_epoch: int, epochs: int,
+                jit_compile: bool, learning_rate: float | None = None,
                 seed: int | None = None) -> keras.Model:
-    """The entry's model, compiled with one Adam optimizer per network (call in a strategy scope)."""
+    """The entry's model, compiled with its optimizers (call in a strategy scope)."""
     family = get_family(entry.family)
-    model = family.model_class(**entry.model_config, seed=seed)
-    model.compile(**{name: keras.optimizers.Adam(learning_rate, **entry.optimizer)
-                     for name in family.optimizers}, jit_compile=jit_compile)
+    model = family.model_class(**config, seed=seed)
+    model.compile(**make_optimizers(entry, family.optimizers, steps_per_epoch, epochs,
+                                    learning_rate), jit_compile=jit_compile)
     return model
-
-
-def _load_split(entry: Entry, split: str, data_dir: Path | None):
-    return LOADERS[entry.data.dataset](split, data_dir)
 
 
 def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None:
@@ -118,6 +133,25 @@ def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None
         raise ConfigurationError(
             f"--batch-size {args.batch_size} leaves some of the {replicas} replicas without "
             f"examples; use a --batch-size of at least {replicas}.")
+
+
+def preprocessing(family: Any, examples: Examples):
+    """The per-batch step: the data set's own transform, then the family's preprocessing."""
+    if examples.transform is None:
+        return family.preprocess
+    return lambda batch, seed: family.preprocess(examples.transform(batch), seed)
+
+
+def held_out_batch(examples: Examples, image_size: int | None, count: int = HELD_OUT_COUNT
+                   ) -> dict[str, np.ndarray]:
+    """The first `count` examples as the model's data layer gives them (decoded, resized,
+    transformed, not augmented), as numpy arrays: the fixed batch previews and plots draw on."""
+    head = examples.head(count)
+    dataset = evaluation_dataset(
+        head.features, batch_size=len(head), seed=0,
+        preprocess=lambda batch, seed: head.transform(batch) if head.transform else dict(batch),
+        read=stream_reader(head, image_size, "none"))
+    return {name: np.asarray(value) for name, value in next(iter(dataset)).items()}
 
 
 def train(entry: Entry, args: argparse.Namespace) -> Path | None:
@@ -141,18 +175,23 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
              "(choose another --out to train again).")
         return Path(run.state["export"])
 
-    images, labels = _load_split(entry, args.train_split, args.data_dir)
+    examples = load_examples(entry.data.dataset, args.train_split, args.data_dir)
     validation = None
     if args.validation_split != "none":
-        validation = _load_split(entry, args.validation_split, args.data_dir)
-    _check_batch(args, len(images), strategy.num_replicas_in_sync)
+        validation = load_examples(entry.data.dataset, args.validation_split, args.data_dir)
+    _check_batch(args, len(examples), strategy.num_replicas_in_sync)
+    steps = args.steps_per_epoch or len(examples) // args.batch_size
+    config = model_config(entry, args)
+    image_size = config.get("image_size")
+    held_out = held_out_batch(validation or examples, image_size)
     jit_compile = _resolve_jit(args.jit_compile)
     # Everything that can be refused has been checked: only now does the run write.
     if run:
         run.save()
 
     with strategy.scope():
-        model = build_model(entry, args.learning_rate, jit_compile, seed=args.seed)
+        model = build_model(entry, config, steps, args.epochs, jit_compile, args.learning_rate,
+                            seed=args.seed)
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         state = {"epoch": epoch, "model": list(model.variables)}
         for name, (optimizer, variables) in model.optimizer_targets().items():
@@ -160,6 +199,10 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
             if not optimizer.built:
                 optimizer.build(variables)
             state[name] = list(optimizer.variables)
+        # State a family trains with but does not export (CycleGAN's image pools).
+        training_state = getattr(model, "training_state", dict)()
+        if training_state:
+            state["training_state"] = training_state
         checkpoint = tf.train.Checkpoint(**state)
     checkpoint_dir = args.out / "checkpoints" if chief else Path(tempfile.mkdtemp())
     manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
@@ -170,15 +213,17 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
 
     if start < args.epochs:
         stream, steps = training_stream(
-            (images, labels), batch_size=args.batch_size, seed=args.seed,
-            preprocess=family.preprocess, steps_per_epoch=args.steps_per_epoch, start_epoch=start)
+            examples.features, batch_size=args.batch_size, seed=args.seed,
+            preprocess=preprocessing(family, examples),
+            read=stream_reader(examples, image_size, entry.data.augment),
+            steps_per_epoch=steps, start_epoch=start)
         validation_data = None if validation is None else evaluation_dataset(
-            validation, batch_size=args.batch_size, seed=args.seed + 1,
-            preprocess=family.preprocess)
-        _log(f"training {entry.name} on {len(images)} examples ({args.train_split}), epochs "
-             f"{start + 1}-{args.epochs} of {steps} steps, global batch {args.batch_size}, "
-             f"{type(strategy).__name__} with {strategy.num_replicas_in_sync} replica(s), "
-             f"jit_compile={jit_compile}")
+            validation.features, batch_size=args.batch_size, seed=args.seed + 1,
+            preprocess=preprocessing(family, validation),
+            read=stream_reader(validation, image_size, "none"))
+        _log(f"training {entry.name} on {examples.description}, epochs {start + 1}-{args.epochs} "
+             f"of {steps} steps, global batch {args.batch_size}, {type(strategy).__name__} with "
+             f"{strategy.num_replicas_in_sync} replica(s), jit_compile={jit_compile}")
         advice = ("Start a new run (another --out) with a lower --learning-rate." if start == 0
                   else f"The last checkpoint holds epoch {start}; start a new run (another "
                        "--out) with a lower --learning-rate.")
@@ -189,7 +234,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
             callbacks += [
                 keras.callbacks.CSVLogger(str(args.out / "history.csv"), append=True),
                 keras.callbacks.TensorBoard(str(args.out / "tensorboard"), write_graph=False),
-                SampleGrid(args.out / "samples", family.preview, seed=args.seed),
+                SampleGrid(args.out / "samples",
+                           lambda model: family.preview(model, held_out, args.seed)),
             ]
         model.fit(stream, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
                   validation_data=validation_data, callbacks=callbacks,
@@ -201,16 +247,18 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     details = {"training": {
         "command": _command(entry, args),
         "dataset": entry.data.dataset, "train_split": args.train_split,
-        "train_examples": len(images), "epochs": args.epochs, "batch_size": args.batch_size,
-        "learning_rate": args.learning_rate, "seed": args.seed}}
+        "train_examples": len(examples), "epochs": args.epochs, "batch_size": args.batch_size,
+        "steps_per_epoch": steps, "learning_rate": args.learning_rate,
+        "optimizers": {name: dataclasses.asdict(spec) for name, spec in entry.optimizers.items()},
+        "schedule": entry.schedule, "augment": entry.data.augment, "seed": args.seed}}
     version = export_model(model, entry, args.export_dir or exported_root(), details)
     run.state["export"] = str(version)
     run.save()
     _log(f"exported to {version}")
-    plot_images = (validation or (images, labels))[0]
-    written = family.plots(load(version.resolve()), plot_images, args.out / "plots")
+    written = family.plots(load(version.resolve()), held_out, args.out / "plots")
     if (args.out / "history.csv").is_file():
-        written.append(save_history_plot(args.out / "history.csv", args.out / "plots" / "history.png"))
+        written.append(save_history_plot(args.out / "history.csv",
+                                         args.out / "plots" / "history.png"))
     for path in written:
         _log(f"wrote {path}")
     return version

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import tensorflow as tf
 
 from zoo.families.base import Family
+from zoo.images import tile
 from zoo.families.gan.export import signatures, to_unit_range
 from zoo.families.gan.model import GAN
 from zoo.families.gan.plots import plots
@@ -18,16 +21,17 @@ def to_generator_range(images: tf.Tensor) -> tf.Tensor:
     return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
-def _preprocess(images: tf.Tensor, labels: tf.Tensor, seed: tf.Tensor):
+def _preprocess(batch: Mapping[str, tf.Tensor], seed: tf.Tensor):
     del seed  # deterministic
-    return to_generator_range(images), tf.cast(labels, tf.int32)
+    return to_generator_range(batch["image"]), tf.cast(batch["label"], tf.int32)
 
 
-def _preview(model: GAN, count: int, seed: int) -> np.ndarray:
+def _preview(model: GAN, held_out: Mapping[str, np.ndarray], seed: int, count: int = 64
+             ) -> np.ndarray:
     """The same latent batch every epoch (and classes cycling row by row when conditional)."""
     latent = tf.random.stateless_normal([count, model.latent_dim], [seed, 0])
     labels = tf.range(count) % model.num_classes if model.conditional else None
-    return to_unit_range(model.generate(latent, labels)).numpy()
+    return tile(to_unit_range(model.generate(latent, labels)).numpy())
 
 
 FAMILY = Family(name="gan", model_class=GAN,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import matplotlib
 
@@ -29,19 +29,20 @@ def slerp(start: np.ndarray, end: np.ndarray, steps: np.ndarray) -> np.ndarray:
             + np.outer(np.sin(steps * angle), end)) / np.sin(angle)
 
 
-def plots(model: Any, images: np.ndarray, folder: Path, seed: int = 0) -> list[Path]:
+def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path, seed: int = 0
+          ) -> list[Path]:
     """Writes the sample grid, linear and spherical latent walks and, if conditional, one row per class.
 
     Args:
         model: a loaded GAN export (`zoo.load`) with generate and sample.
-        images: held-out uint8 images (unused: a GAN has no encoder), for a uniform interface.
+        held_out: held-out examples (unused: a GAN has no encoder), for a uniform interface.
         folder: where the PNGs go.
         seed: seed of the latent draws.
 
     Returns:
         The paths written.
     """
-    del images
+    del held_out
     folder = Path(folder)
     declaration = model.signatures["generate"]
     latent_dim = declaration.inputs[0].shape[1]

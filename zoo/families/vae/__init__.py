@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import tensorflow as tf
 
 from zoo.families.base import Family
+from zoo.images import tile
 from zoo.families.vae.export import signatures
 from zoo.families.vae.model import VAE, Sampling, binarize
 from zoo.families.vae.plots import plots
@@ -13,13 +16,13 @@ from zoo.families.vae.plots import plots
 __all__ = ["FAMILY", "VAE", "Sampling", "binarize"]
 
 
-def _preprocess(images: tf.Tensor, labels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    del labels  # unconditional
-    return binarize(images, seed)
+def _preprocess(batch: Mapping[str, tf.Tensor], seed: tf.Tensor) -> tf.Tensor:
+    return binarize(batch["image"], seed)  # unconditional: labels are not used
 
 
-def _preview(model: VAE, count: int, seed: int) -> np.ndarray:
-    return model.sample(tf.constant(count), tf.constant(seed, tf.int64)).numpy()
+def _preview(model: VAE, held_out: Mapping[str, np.ndarray], seed: int) -> np.ndarray:
+    """64 samples from the same seed every epoch."""
+    return tile(model.sample(tf.constant(64), tf.constant(seed, tf.int64)).numpy())
 
 
 FAMILY = Family(name="vae", model_class=VAE, optimizers=("optimizer",), preprocess=_preprocess,

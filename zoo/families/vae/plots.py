@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import matplotlib
 
@@ -21,12 +21,14 @@ def _show(axis: Any, image: np.ndarray, title: str) -> None:
     axis.axis("off")
 
 
-def plots(model: Any, images: np.ndarray, folder: Path, seed: int = 0) -> list[Path]:
+def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path, seed: int = 0
+          ) -> list[Path]:
     """Writes the sample grid, reconstructions, latent traversals and, for a 2-D latent, the manifold.
 
     Args:
         model: a loaded VAE export (`zoo.load`), with encode/decode/reconstruct/sample.
-        images: held-out uint8 images (n, H, W, C), at least 8.
+        held_out: held-out named features; `image` holds uint8 images (n, H, W, C), at
+            least 8.
         folder: where the PNGs go.
         seed: seed of the sample grid.
 
@@ -34,7 +36,7 @@ def plots(model: Any, images: np.ndarray, folder: Path, seed: int = 0) -> list[P
         The paths written.
     """
     folder = Path(folder)
-    inputs = images[:8].astype(np.float32) / 255.0
+    inputs = held_out["image"][:8].astype(np.float32) / 255.0
     written = [save_png(folder / "samples.png", tile(model.sample(count=64, seed=seed), 8))]
 
     reconstructions = model.reconstruct(inputs)

@@ -1,0 +1,169 @@
+"""The data sets the zoo's entries train on, by name, each loaded as `Examples`.
+
+| name | features | default source | `--data-dir` |
+| --- | --- | --- | --- |
+| `mnist` | `image` uint8 28x28x1, `label` | tensorflow-datasets | MNIST IDX files or a tfds data_dir |
+| `mnist_inpaint` | `input`, `target` float 32x32x1, `label` | as `mnist` | as `mnist` |
+| `facades` | `input` label map, `target` photo, RGB | the pix2pix authors' archive | a paired folder |
+
+A new data set is a loader here and a name in `DATASETS`; the runtime reads
+entries' data only through `load_examples` and `stream_reader`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from zoo.data.augment import jitter, resize
+from zoo.data.examples import Examples
+from zoo.data.folders import PAIRED_SPLITS, image_files, paired_folder
+from zoo.data.mnist import load_mnist
+from zoo.data.network import first_line, probe
+from zoo.data.tasks import inpainting_pair
+from zoo.errors import DataUnavailableError
+
+FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
+FACADES_LAYOUT = ("a folder with train/, val/ and test/ subfolders of side-by-side JPEGs, the "
+                  "photo on the left and its label map on the right (the pix2pix authors' "
+                  "facades layout)")
+
+
+def _mnist(split: str, data_dir: Path | None) -> Examples:
+    images, labels = load_mnist(split, data_dir)
+    return Examples({"image": images, "label": labels}, f"{len(images)} MNIST images ({split})")
+
+
+def _mnist_inpaint(split: str, data_dir: Path | None) -> Examples:
+    images, labels = load_mnist(split, data_dir)
+    return Examples({"image": images, "label": labels},
+                    f"{len(images)} MNIST digits to inpaint ({split})", transform=inpainting_pair)
+
+
+def keras_datasets_dir() -> Path:
+    """Where `keras.utils.get_file` keeps data sets: $KERAS_HOME/datasets, else ~/.keras/datasets."""
+    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
+
+
+def check_paired_layout(root: Path, splits: tuple[str, ...] = PAIRED_SPLITS) -> None:
+    """Raises DataUnavailableError unless `root` holds an image folder for each split."""
+    for split in splits:
+        image_files(root / split)
+
+
+def download_facades(cache: Path | None = None) -> Path:
+    """The pix2pix facades folder, downloaded and checked on first use.
+
+    The archive is downloaded and unpacked into a staging folder, its layout is
+    checked, and only then is it renamed into place: a failed or partial
+    download is never used, and the next call starts afresh. Offline, a
+    connection probe fails within seconds instead of retrying for minutes.
+
+    Raises:
+        DataUnavailableError: no network, or the download or its layout is bad.
+    """
+    cache = Path(cache or keras_datasets_dir())
+    root = cache / "facades"
+    hint = f"download it elsewhere and pass --data-dir FOLDER, {FACADES_LAYOUT}"
+    if root.is_dir():
+        try:
+            check_paired_layout(root)
+            return root
+        except DataUnavailableError as error:
+            raise DataUnavailableError(f"{root} is not a complete facades folder ({error}); "
+                                       f"delete it to download again, or {hint}.") from error
+    reason = probe(FACADES_URL)
+    if reason is not None:
+        raise DataUnavailableError(f"Could not download the facades data set from {FACADES_URL} "
+                                   f"({reason}); {hint}.")
+    import keras
+
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cache, prefix=".facades-"))
+    try:
+        archive = keras.utils.get_file("facades.tar.gz", FACADES_URL, cache_dir=str(staging),
+                                       cache_subdir=".")
+        with tarfile.open(archive) as tar:
+            tar.extractall(staging, filter="data")
+        check_paired_layout(staging / "facades")
+        (staging / "facades").rename(root)
+    except Exception as error:  # noqa: BLE001 - any failure means the download is unusable
+        raise DataUnavailableError(f"Could not download the facades data set from {FACADES_URL} "
+                                   f"({first_line(error)}); {hint}.") from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
+def _facades(split: str, data_dir: Path | None) -> Examples:
+    if data_dir is None:
+        root = download_facades()
+    else:
+        root = Path(data_dir)
+        if not root.is_dir():
+            raise DataUnavailableError(f"There is no folder {root}; pass --data-dir FOLDER, "
+                                       f"{FACADES_LAYOUT}.")
+    try:
+        # Label map (right) -> photo (left): the reference's --direction BtoA.
+        return paired_folder(root, split, direction="BtoA", dataset="facades")
+    except DataUnavailableError as error:
+        raise DataUnavailableError(f"Could not load facades split {split!r}: {error} Pass "
+                                   f"--data-dir FOLDER, {FACADES_LAYOUT}.") from error
+
+
+DATASETS: Mapping[str, Callable[[str, Path | None], Examples]] = {
+    "mnist": _mnist,
+    "mnist_inpaint": _mnist_inpaint,
+    "facades": _facades,
+}
+
+
+def load_examples(dataset: str, split: str, data_dir: str | os.PathLike | None = None
+                  ) -> Examples:
+    """One split of a registered data set.
+
+    Args:
+        dataset: a name of `DATASETS`.
+        split: tensorflow-datasets split syntax (`train`, `test[:8000]`).
+        data_dir: a local copy of the data (see the table above); None uses the
+            default source.
+
+    Raises:
+        DataError: the split is malformed, empty or the files are damaged.
+        DataUnavailableError: the data cannot be had here; the message says how to provide it.
+    """
+    if dataset not in DATASETS:
+        raise KeyError(f"Unknown data set {dataset!r}; known: {', '.join(DATASETS)}.")
+    return DATASETS[dataset](split, None if data_dir is None else Path(data_dir))
+
+
+def stream_reader(examples: Examples, image_size: int | None, augment: str
+                  ) -> Callable[[Mapping[str, Any], Any], dict] | None:
+    """The per-example step of the pipeline for `examples`: read, then jitter or resize.
+
+    Args:
+        examples: a split.
+        image_size: the model's image size, for data read from files.
+        augment: `jitter` (training of pix2pix/CycleGAN) or `none` (held-out data, or
+            entries without augmentation): images are then only resized.
+
+    Returns:
+        `read(example, seed)` for `training_stream`/`evaluation_dataset`, or None for
+        data held in memory.
+    """
+    if examples.read is None:
+        return None
+    if image_size is None:
+        raise ValueError("Data read from files need the model's image_size.")
+
+    def read(example: Mapping[str, Any], seed: Any) -> dict:
+        decoded = examples.read(example)
+        if augment == "jitter":
+            return jitter(decoded, examples.image_keys, image_size, seed)
+        return resize(decoded, examples.image_keys, image_size)
+
+    return read

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import zoo
 from zoo.errors import InputError
-from zoo.export import METADATA_FILE, export_model
+from zoo.loading import matched_weights
+from zoo.export import METADATA_FILE, export_model, weight_paths
 from zoo.registry import get_entry
 from helpers import REPO
 
@@ -200,3 +202,35 @@ def test_the_shipped_graphs_refuse_empty_batches_for_tf_serving(name, feed):
         output = next(iter(default.outputs.values())).name
         with pytest.raises(tf.errors.InvalidArgumentError, match="got an empty batch"):
             session.run(output, {default.inputs[key].name: value for key, value in feed.items()})
+
+
+class _Twins(keras.Model):
+    """Two networks of the same shapes, created first then second."""
+
+    def __init__(self, second_first: bool = False) -> None:
+        super().__init__()
+        for name in (("second", "first") if second_first else ("first", "second")):
+            inputs = keras.Input((3,))
+            setattr(self, name, keras.Model(inputs, keras.layers.Dense(2)(inputs)))
+
+
+def test_exported_weights_are_matched_by_place_not_position():
+    exporter, rebuilt = _Twins(), _Twins(second_first=True)
+    # Same shapes in the same positions, so positional matching would swap the networks.
+    assert [v.shape for v in exporter.variables] == [v.shape for v in rebuilt.variables]
+    recorded = weight_paths(exporter)
+    assert recorded[0].startswith("first/") and weight_paths(rebuilt)[0].startswith("second/")
+    for target, source in zip(rebuilt.variables,
+                              matched_weights(rebuilt, recorded, exporter.variables)):
+        target.assign(source)
+    for name in ("first", "second"):
+        for mine, theirs in zip(getattr(rebuilt, name).get_weights(),
+                                getattr(exporter, name).get_weights()):
+            np.testing.assert_array_equal(mine, theirs)
+    assert matched_weights(rebuilt, recorded[::-1], exporter.variables) is None
+
+
+def test_every_shipped_export_rebuilds_with_its_weights_by_place():
+    for name in ("vae_mnist", "dcgan_mnist", "cgan_mnist"):
+        loaded = zoo.load(name)
+        assert loaded.metadata["weights"] == weight_paths(loaded.keras_model())

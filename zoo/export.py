@@ -100,6 +100,51 @@ def record_evaluation(folder: str | Path, key: str, figures: dict[str, Any]) -> 
     return path
 
 
+WEIGHTS_KEY = "weights"
+"""The key of `zoo.json` that names each exported variable by its place in the model."""
+
+
+def weight_paths(model: keras.Model) -> list[str]:
+    """A name for each of `model.variables`, by where it sits in the model, stable across processes.
+
+    Keras names layers with process-wide counters (`dense_7`), so the same
+    architecture built twice gets different variable paths. These names use
+    what does not change: the model attribute holding the network, the layer's
+    position in it, the layer's class and the variable's own name, e.g.
+    `generator/03.BatchNormalization/gamma`. Two networks of the same shapes
+    (CycleGAN's two generators) get different names, so exported weights are
+    matched to the right network.
+
+    Example:
+        >>> import zoo
+        >>> weight_paths(zoo.build("vae_mnist"))[:2]
+        ['encoder/01.Conv2D/kernel', 'encoder/01.Conv2D/bias']
+    """
+    owners: dict[int, str] = {}
+
+    def visit(layer: keras.layers.Layer, prefix: str) -> None:
+        if isinstance(layer, keras.Model) and hasattr(layer, "layers"):
+            for index, child in enumerate(layer.layers):
+                visit(child, f"{prefix}/{index:02d}.{type(child).__name__}")
+        for variable in layer.variables:
+            owners.setdefault(id(variable), f"{prefix}/{variable.name}")
+
+    for attribute, value in vars(model).items():
+        if isinstance(value, keras.metrics.Metric):
+            continue
+        if isinstance(value, keras.layers.Layer):
+            visit(value, attribute)
+        elif isinstance(value, keras.random.SeedGenerator):
+            owners.setdefault(id(value.state), f"{attribute}/state")
+    paths = [owners.get(id(variable)) for variable in model.variables]
+    if None in paths or len(set(paths)) != len(paths):
+        unnamed = [variable.path for variable, path in zip(model.variables, paths) if path is None]
+        raise ValueError(f"Cannot name every variable of {type(model).__name__} by its place "
+                         f"(unnamed: {unnamed[:3]}); keep networks and seed generators as "
+                         "attributes of the model.")
+    return paths
+
+
 def write_saved_model(model: keras.Model, family_name: str, folder: Path) -> list[dict]:
     """Writes the family's serving signatures of `model` as a SavedModel in `folder`."""
     signatures = get_family(family_name).signatures(model)
@@ -166,6 +211,8 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
             "model_config": model.get_config(),
             "serving_default": signatures[0]["name"],
             "signatures": signatures,
+            # The SavedModel's variables are model.variables in order (ExportArchive.track).
+            WEIGHTS_KEY: weight_paths(model),
             **(details or {}),
             # Last, after the SavedModel is complete; zoo.load checks the folder against it.
             MANIFEST_KEY: file_manifest(staging),

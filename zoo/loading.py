@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from zoo.errors import ConfigurationError, DamagedExportError, ExportNotFoundError
-from zoo.export import MANIFEST_KEY, METADATA_FILE, sha256_of
+from zoo.export import MANIFEST_KEY, METADATA_FILE, WEIGHTS_KEY, sha256_of, weight_paths
 from zoo.paths import EXPORTED_ENV, exported_root, remove_stale_staging, versions
 from zoo.registry import ENTRIES, NAME_PATTERN
 from zoo.signatures import Signature
@@ -140,6 +140,32 @@ def _load_saved_model(folder: Path) -> Any:
                                f"{cause})") from error
 
 
+def matched_weights(model: Any, recorded: list[str] | None, exported: list[Any]
+                    ) -> list[Any] | None:
+    """The exported value for each of `model.variables`, matched by place in the model.
+
+    Args:
+        model: a freshly built model of the export's architecture.
+        recorded: the export's `weights` (`zoo.export.weight_paths` at export, in the
+            order of `exported`); None for exports made before the zoo recorded them,
+            which are matched by position.
+        exported: the SavedModel's variables.
+
+    Returns:
+        One exported variable per model variable, or None when a variable has no
+        counterpart of its shape.
+    """
+    if recorded is None:
+        sources = list(exported) if len(exported) == len(model.variables) else None
+    else:
+        by_path = dict(zip(recorded, exported)) if len(recorded) == len(exported) else {}
+        sources = [by_path.get(path) for path in weight_paths(model)]
+    if sources is None or any(source is None or tuple(source.shape) != tuple(target.shape)
+                              for source, target in zip(sources, model.variables)):
+        return None
+    return sources
+
+
 class ExportedModel:
     """A loaded export. Each serving signature is a method: `model.decode(latent=z)`.
 
@@ -215,12 +241,13 @@ class ExportedModel:
 
         model = get_family(self.metadata["family"]).model_class.from_config(
             self.metadata["model_config"])
-        exported = self._saved_model.variables
-        if [tuple(v.shape) for v in exported] != [tuple(v.shape) for v in model.variables]:
+        sources = matched_weights(model, self.metadata.get(WEIGHTS_KEY),
+                                  self._saved_model.variables)
+        if sources is None:
             raise DamagedExportError(f"The variables in {self.path} do not match the architecture "
                                      f"in its {METADATA_FILE}; re-export the model.")
-        for target, value in zip(model.variables, exported):
-            target.assign(value)
+        for target, source in zip(model.variables, sources):
+            target.assign(source)
         return model
 
     def __repr__(self) -> str:

@@ -1,5 +1,8 @@
 """zoo: generative models you can train with one command, export for TF Serving and load by name.
 
+`import zoo` is light: TensorFlow is imported when a model is first built or
+loaded, so `zoo.available()` and the command line's `list` answer at once.
+
 Example:
     >>> import zoo
     >>> "vae_mnist" in zoo.available()
@@ -11,11 +14,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo.loading import ExportedModel, load
 from zoo.registry import ENTRIES, get_entry
 
 __all__ = ["ExportedModel", "available", "build", "load"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # `zoo.ExportedModel` without importing TensorFlow at `import zoo`.
+    if name == "ExportedModel":
+        from zoo.loading import ExportedModel
+
+        return ExportedModel
+    raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+
+
+def load(name_or_path: Any, version: int | None = None) -> Any:
+    """Loads an exported zoo model; see `zoo.loading.load` for the arguments and errors.
+
+    Example:
+        >>> load("vae_mnist").sample(count=4, seed=0).shape
+        (4, 28, 28, 1)
+    """
+    from zoo.loading import load as load_export
+
+    return load_export(name_or_path, version)
 
 
 def available() -> dict[str, str]:

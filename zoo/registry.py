@@ -65,7 +65,8 @@ class Entry:
             first half of the epochs, then linearly to zero over the second half (the
             pix2pix and CycleGAN schedule), by optimizer step.
         flags: model config keys the recipe also takes as flags (`image_size` ->
-            `--image-size`), for users who train a smaller model.
+            `--image-size`), for users who train a smaller model or an ablation; ints
+            must be positive, floats non-negative.
     """
 
     name: str
@@ -86,9 +87,9 @@ class Entry:
             raise ValueError(f"Entry {self.name}: schedule must be one of {SCHEDULES} and "
                              f"augment one of {AUGMENTATIONS}.")
         unknown = set(self.flags) - set(self.model_config)
-        if unknown:
-            raise ValueError(f"Entry {self.name}: flags {sorted(unknown)} are not model config "
-                             "keys.")
+        if unknown or not all(type(self.model_config[key]) in (int, float) for key in self.flags):
+            raise ValueError(f"Entry {self.name}: flags must name int or float model config "
+                             f"keys; got {list(self.flags)}.")
 
 
 _ADAM_GAN = OptimizerSpec(2e-4, beta_1=0.5)
@@ -119,6 +120,36 @@ _ENTRIES = (
                     "loss, Adam 2e-4 / beta_1 0.5).",
         model_config={**_DCGAN_MNIST_MODEL},
         **_DCGAN_MNIST_TRAINING,
+    ),
+    Entry(
+        name="pix2pix_facades",
+        description="pix2pix on CMP Facades: label map -> photo (U-Net, 70x70 PatchGAN, "
+                    "L1 x 100 + non-saturating GAN loss; 256 px, batch 1, 200 epochs).",
+        family="pix2pix",
+        model_config={"image_size": 256, "input_channels": 3, "output_channels": 3,
+                      "filters": 64, "patch_layers": 3, "loss": "non_saturating",
+                      "lambda_l1": 100.0, "lambda_gan": 1.0},
+        data=DataSpec("facades", train_split="train", validation_split="val", augment="jitter"),
+        epochs=200,
+        batch_size=1,
+        optimizers=_TWO_NETWORKS,
+        schedule="linear_decay",
+        flags=("image_size", "filters", "lambda_gan"),
+    ),
+    Entry(
+        name="pix2pix_mnist_inpaint",
+        description="pix2pix inpainting of MNIST digits: the lower half blanked, the whole "
+                    "digit drawn back (32 px; lambda_gan=0 gives the L1-only ablation).",
+        family="pix2pix",
+        model_config={"image_size": 32, "input_channels": 1, "output_channels": 1,
+                      "filters": 32, "patch_layers": 2, "loss": "non_saturating",
+                      "lambda_l1": 100.0, "lambda_gan": 1.0},
+        data=DataSpec("mnist_inpaint"),
+        epochs=20,
+        batch_size=64,
+        optimizers=_TWO_NETWORKS,
+        schedule="linear_decay",
+        flags=("filters", "lambda_gan"),
     ),
     Entry(
         name="cgan_mnist",

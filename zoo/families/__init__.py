@@ -6,7 +6,8 @@ import importlib
 
 from zoo.families.base import Family
 
-_MODULES = {"vae": "zoo.families.vae", "gan": "zoo.families.gan"}
+_MODULES = {"vae": "zoo.families.vae", "gan": "zoo.families.gan",
+            "pix2pix": "zoo.families.pix2pix"}
 
 
 def get_family(name: str) -> Family:

@@ -30,6 +30,18 @@ def _positive(kind: type, name: str):
     return parse
 
 
+def _non_negative_float(name: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number; got {text!r}")
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number >= 0; got {text}")
+        return value
+    return parse
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -85,8 +97,10 @@ def build_parser(entry: Entry) -> argparse.ArgumentParser:
                         default=None, help="batches per epoch (default: one pass over the data)")
     for key in entry.flags:
         flag = f"--{key.replace('_', '-')}"
-        parser.add_argument(flag, type=_positive(int, flag), default=entry.model_config[key],
-                            help=f"the model's {key.replace('_', ' ')} (smaller trains faster)")
+        default = entry.model_config[key]
+        kind = _positive(int, flag) if isinstance(default, int) else _non_negative_float(flag)
+        parser.add_argument(flag, type=kind, default=default,
+                            help=f"the model's {key} (a model config value)")
     parser.add_argument("--jit-compile", choices=JIT_CHOICES, default="auto",
                         help="XLA-compile the train step; auto: on with a GPU, off on CPU "
                              "(where XLA is slower for these conv nets)")

@@ -1,0 +1,8 @@
+"""Train pix2pix on CMP Facades (label map -> photo) and export it: `python recipes/pix2pix_facades.py --help`."""
+
+import sys
+
+from zoo.runtime.train import main
+
+if __name__ == "__main__":
+    sys.exit(main("pix2pix_facades"))

@@ -1,0 +1,8 @@
+"""Train pix2pix to inpaint the lower half of MNIST digits and export it: `python recipes/pix2pix_mnist_inpaint.py --help`."""
+
+import sys
+
+from zoo.runtime.train import main
+
+if __name__ == "__main__":
+    sys.exit(main("pix2pix_mnist_inpaint"))

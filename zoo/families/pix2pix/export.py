@@ -1,0 +1,70 @@
+"""The pix2pix serving signature (Isola et al., "Image-to-Image Translation with Conditional
+Adversarial Networks", CVPR 2017): `translate`, the only one and so also serving_default.
+
+Images cross the serving boundary as NHWC float32 in [0, 1] (`zoo.signatures`);
+the model works in [-1, 1], the range of the generator's tanh.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from zoo.families.pix2pix.model import Pix2Pix
+from zoo.signatures import Signature, TensorInput, image_input
+
+
+def to_generator_range(images: tf.Tensor) -> tf.Tensor:
+    """Images as uint8 (0 to 255) or floats in [0, 1] -> float32 in [-1, 1].
+
+    Example:
+        >>> to_generator_range(tf.constant([0, 255], tf.uint8)).numpy()
+        array([-1.,  1.], dtype=float32)
+        >>> to_generator_range(tf.constant([0.25])).numpy()
+        array([-0.5], dtype=float32)
+    """
+    images = tf.convert_to_tensor(images)
+    scale = 255.0 if images.dtype == tf.uint8 else 1.0
+    return tf.cast(images, tf.float32) * (2.0 / scale) - 1.0
+
+
+def to_unit_range(images: tf.Tensor) -> tf.Tensor:
+    """Generator output in [-1, 1] -> images in [0, 1], the serving convention.
+
+    Example:
+        >>> to_unit_range(tf.constant([-1.0, 0.0, 1.0])).numpy()
+        array([0. , 0.5, 1. ], dtype=float32)
+    """
+    return tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
+
+
+def signatures(model: Pix2Pix) -> list[Signature]:
+    """`translate(images[, seed])`: each input image translated, NHWC in [0, 1].
+
+    Deterministic (dropout off, batch norm's moving statistics); with the
+    model's `test_time_dropout`, dropout is on with masks drawn from the int64
+    `seed` input, so the same seed gives the same images.
+
+    Args:
+        model: the pix2pix model to export.
+
+    Returns:
+        The one signature.
+
+    Example:
+        >>> model = Pix2Pix(image_size=8, input_channels=1, filters=2, patch_layers=1)
+        >>> [spec.name for spec in signatures(model)[0].inputs]
+        ['images']
+    """
+    size, channels = model.image_size, model.input_channels
+    images = image_input("images", (size, size, channels), "input images to translate")
+    description = "the generator's translation of each input image"
+    if not model.test_time_dropout:
+        return [Signature("translate", f"{description}, deterministic", (images,), ("images",),
+                          lambda images: {"images": to_unit_range(
+                              model.translate(to_generator_range(images)))})]
+    seed = TensorInput("seed", (), "int64",
+                       "seed of the dropout masks; the same seed gives the same images")
+    return [Signature("translate", f"{description}, with dropout masks drawn from the seed",
+                      (images, seed), ("images",),
+                      lambda images, seed: {"images": to_unit_range(
+                          model.translate(to_generator_range(images), seed))})]

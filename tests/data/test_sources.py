@@ -68,7 +68,7 @@ def test_offline_without_data_dir_fails_fast_and_writes_nothing(tmp_path, monkey
     message = str(caught.value)
     assert message.startswith("Could not download the facades data set")
     assert "no network" in message and "--data-dir" in message and "label map" in message
-    assert not (tmp_path / "keras").exists()
+    assert not (tmp_path / "keras" / "datasets").exists()
 
 
 @pytest.fixture

@@ -54,12 +54,21 @@ def _control_gan(model: keras.Model) -> None:
     model.draw_latent = lambda reference: _example_noise(reference, model.latent_dim)
 
 
+def _pairs(count: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(1)
+    return {"input": rng.integers(0, 256, (count, 16, 16, 1), np.uint8),
+            "target": rng.integers(0, 256, (count, 16, 16, 3), np.uint8)}
+
+
 CASES = {
     "vae": Case("vae", {"image_shape": (8, 8, 1), "latent_dim": 3, "filters": (4,),
                         "hidden_units": 8}, lambda count: _digits(count, size=8), _control_vae),
     "gan": Case("gan", {"architecture": "dcgan28", "dropout": 0.0}, _digits, _control_gan),
     "conditional gan": Case("gan", {"architecture": "dcgan28", "num_classes": 4, "dropout": 0.0},
                             _digits, _control_gan),
+    # Dropout off: pix2pix's only random draws, so the step is the same on any replica.
+    "pix2pix": Case("pix2pix", {"image_size": 16, "input_channels": 1, "output_channels": 3,
+                                "filters": 4, "patch_layers": 1, "dropout": 0.0}, _pairs),
 }
 
 

@@ -165,13 +165,17 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
             mnist_idx_dir, tmp_path, "--epochs", "3", "--batch-size", "4")))
 
 
-@pytest.mark.parametrize("entry, epochs", [("vae_mnist", 30), ("dcgan_mnist", 8)])
+@pytest.mark.parametrize("entry, epochs, extra", [
+    ("vae_mnist", 30, ()), ("dcgan_mnist", 8, ()),
+    # A decaying learning-rate schedule and two optimizers: resumed at the same step.
+    ("pix2pix_mnist_inpaint", 12, ("--filters", "8")),
+])
 def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retrained(
-        tmp_path, mnist_idx_dir, entry, epochs):
-    args = _small_run(mnist_idx_dir, tmp_path, "--epochs", str(epochs))
+        tmp_path, mnist_idx_dir, entry, epochs, extra):
+    args = _small_run(mnist_idx_dir, tmp_path, "--epochs", str(epochs), *extra)
     index = tmp_path / "run" / "checkpoints" / "checkpoint"
-    process = subprocess.Popen([sys.executable, str(RECIPES / f"{entry}.py"), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True,
+    process = subprocess.Popen([sys.executable, str(RECIPES / f"{entry}.py"), *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
     deadline = time.monotonic() + 240
     while not index.exists() and process.poll() is None and time.monotonic() < deadline:
@@ -211,3 +215,52 @@ def _exported_weights(version: Path) -> dict[str, np.ndarray]:
     weights = {variable.name: variable.numpy() for variable in variables}
     assert len(weights) == len(variables)
     return weights
+
+
+def _facades_folder(root: Path, splits=("train", "test"), count: int = 3) -> Path:
+    rng = np.random.default_rng(0)
+    for split in splits:
+        (root / split).mkdir(parents=True)
+        for index in range(count):
+            pixels = rng.integers(0, 256, (24 + index, 48 + 2 * index, 3), np.uint8)
+            (root / split / f"{index}.jpg").write_bytes(tf.io.encode_jpeg(pixels).numpy())
+    return root
+
+
+def test_pix2pix_facades_trains_from_a_paired_folder_and_exports_translate(tmp_path, capsys):
+    folder = _facades_folder(tmp_path / "facades")
+    out = tmp_path / "run"
+    assert main("pix2pix_facades", [
+        "--data-dir", str(folder), "--validation-split", "test", "--image-size", "32",
+        "--filters", "4", "--epochs", "2", "--steps-per-epoch", "2", "--out", str(out),
+        "--export-dir", str(tmp_path / "exported")]) == 0
+    loaded = zoo.load(tmp_path / "exported" / "pix2pix_facades" / "1")
+    assert list(loaded.signatures) == ["translate"]
+    assert loaded.metadata["model_config"]["image_size"] == 32
+    assert loaded.metadata["training"]["augment"] == "jitter"
+    assert loaded.translate(np.full((2, 32, 32, 3), 0.5, np.float32)).shape == (2, 32, 32, 3)
+    assert {"translations.png", "history.png"} <= {path.name for path in (out / "plots").iterdir()}
+    assert sorted(path.name for path in (out / "samples").iterdir()) == [
+        "epoch_0001.png", "epoch_0002.png"]
+    # Resuming with another image size would not continue the same run.
+    with pytest.raises(RunError, match="--image-size 32"):
+        train(get_entry("pix2pix_facades"), parse_args(get_entry("pix2pix_facades"), [
+            "--data-dir", str(folder), "--validation-split", "test", "--image-size", "64",
+            "--filters", "4", "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out)]))
+
+
+def test_pix2pix_facades_offline_without_data_dir_is_one_sentence(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(RECIPES / "pix2pix_facades.py"), "--out", str(tmp_path / "run"),
+         "--export-dir", str(tmp_path / "exported")],
+        capture_output=True, text=True, timeout=300,
+        env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(tmp_path / "keras"),
+                          "HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+                          "NO_PROXY": "", "no_proxy": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: Could not download the facades data set")
+    assert "--data-dir" in last and "train/, val/ and test/" in last
+    # Keras itself may write its keras.json under KERAS_HOME; no data set folder is started.
+    assert not any(path.exists() for path in (tmp_path / "run", tmp_path / "exported",
+                                               tmp_path / "keras" / "datasets"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 
+import numpy as np
 import pytest
 
 import zoo
@@ -48,11 +49,27 @@ def test_likelihood_benchmark_refuses_bad_flags(bad):
         _script("vae_likelihood").main(bad)
 
 
-@pytest.mark.parametrize("entry", ["vae_mnist", "dcgan_mnist"])
-def test_throughput_benchmark_prints_both_rates_and_their_ratio(entry, mnist_idx_dir, capsys):
+def _pairs_folder(root):
+    import tensorflow as tf
+
+    (root / "train").mkdir(parents=True)
+    for index in range(4):
+        pixels = np.random.default_rng(index).integers(0, 256, (20, 40, 3), np.uint8)
+        (root / "train" / f"{index}.png").write_bytes(tf.io.encode_png(pixels).numpy())
+    return root
+
+
+@pytest.mark.parametrize("entry, extra", [
+    ("vae_mnist", []), ("dcgan_mnist", []), ("pix2pix_mnist_inpaint", []),
+    ("pix2pix_facades", ["--image-size", "32", "--batch-size", "2"]),
+])
+def test_throughput_benchmark_prints_both_rates_and_their_ratio(entry, extra, mnist_idx_dir,
+                                                                tmp_path, capsys):
+    data_dir = _pairs_folder(tmp_path / "facades") if entry == "pix2pix_facades" else \
+        mnist_idx_dir
     assert _script("train_throughput").main([
-        "--entry", entry, "--data-dir", str(mnist_idx_dir), "--split", "train",
-        "--batch-size", "8", "--steps", "2", "--runs", "2"]) == 0
+        "--entry", entry, "--data-dir", str(data_dir), "--split", "train",
+        "--batch-size", "8", "--steps", "2", "--runs", "2", *extra]) == 0
     output = capsys.readouterr().out
     result = json.loads(output.strip().splitlines()[-1])
     assert result["pipeline"] > 0 and result["in_memory"] > 0 and result["pipeline_alone"] > 0

@@ -101,6 +101,11 @@ _DCGAN_MNIST_MODEL = {"architecture": "dcgan28", "data_shape": (28, 28, 1), "lat
 _DCGAN_MNIST_TRAINING = {"family": "gan", "data": DataSpec("mnist", validation_split="none"),
                          "epochs": 50, "batch_size": 256, "optimizers": _TWO_NETWORKS}
 
+# Isola et al. 2017: L1 x 100 plus the GAN loss, Adam 2e-4 / beta_1 0.5 for both networks,
+# constant for half the epochs, then linearly to zero.
+_PIX2PIX_LOSS = {"loss": "non_saturating", "lambda_l1": 100.0, "lambda_gan": 1.0}
+_PIX2PIX_TRAINING = {"family": "pix2pix", "optimizers": _TWO_NETWORKS, "schedule": "linear_decay"}
+
 _ENTRIES = (
     Entry(
         name="vae_mnist",
@@ -125,31 +130,25 @@ _ENTRIES = (
         name="pix2pix_facades",
         description="pix2pix on CMP Facades: label map -> photo (U-Net, 70x70 PatchGAN, "
                     "L1 x 100 + non-saturating GAN loss; 256 px, batch 1, 200 epochs).",
-        family="pix2pix",
         model_config={"image_size": 256, "input_channels": 3, "output_channels": 3,
-                      "filters": 64, "patch_layers": 3, "loss": "non_saturating",
-                      "lambda_l1": 100.0, "lambda_gan": 1.0},
+                      "filters": 64, "patch_layers": 3, **_PIX2PIX_LOSS},
         data=DataSpec("facades", train_split="train", validation_split="val", augment="jitter"),
         epochs=200,
         batch_size=1,
-        optimizers=_TWO_NETWORKS,
-        schedule="linear_decay",
         flags=("image_size", "filters", "lambda_gan"),
+        **_PIX2PIX_TRAINING,
     ),
     Entry(
         name="pix2pix_mnist_inpaint",
         description="pix2pix inpainting of MNIST digits: the lower half blanked, the whole "
                     "digit drawn back (32 px; lambda_gan=0 gives the L1-only ablation).",
-        family="pix2pix",
         model_config={"image_size": 32, "input_channels": 1, "output_channels": 1,
-                      "filters": 32, "patch_layers": 2, "loss": "non_saturating",
-                      "lambda_l1": 100.0, "lambda_gan": 1.0},
+                      "filters": 32, "patch_layers": 2, **_PIX2PIX_LOSS},
         data=DataSpec("mnist_inpaint"),
         epochs=20,
         batch_size=64,
-        optimizers=_TWO_NETWORKS,
-        schedule="linear_decay",
         flags=("filters", "lambda_gan"),
+        **_PIX2PIX_TRAINING,
     ),
     Entry(
         name="cgan_mnist",

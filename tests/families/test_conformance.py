@@ -21,6 +21,7 @@ import zoo
 from zoo.export import export_model, weight_paths
 from zoo.families import get_family
 from zoo.registry import DataSpec, Entry, OptimizerSpec
+from zoo.runtime.train import training_state
 from helpers import digit_like_images
 
 
@@ -153,16 +154,7 @@ def test_two_replicas_apply_the_single_device_update(case, mirrored):
 
 
 def _checkpoint(model: keras.Model) -> tf.train.Checkpoint:
-    """What the runtime checkpoints: the model, every optimizer, the training state."""
-    state = {"model": list(model.variables)}
-    for name, (optimizer, variables) in model.optimizer_targets().items():
-        if not optimizer.built:
-            optimizer.build(variables)
-        state[name] = list(optimizer.variables)
-    training_state = getattr(model, "training_state", dict)()
-    if training_state:
-        state["training_state"] = training_state
-    return tf.train.Checkpoint(**state)
+    return tf.train.Checkpoint(**training_state(model))
 
 
 def test_a_checkpointed_model_resumes_exactly(case, tmp_path):

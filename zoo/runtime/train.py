@@ -123,6 +123,21 @@ def build_model(entry: Entry, config: dict[str, Any], steps_per_epoch: int, epoc
     return model
 
 
+def training_state(model: keras.Model) -> dict[str, Any]:
+    """Everything a run needs to continue exactly: the model's variables, every optimizer's
+    (slots and step, built first so a restore has somewhere to go), and the state the family
+    trains with but does not export (`model.training_state()`, e.g. CycleGAN's image pools)."""
+    state: dict[str, Any] = {"model": list(model.variables)}
+    for name, (optimizer, variables) in model.optimizer_targets().items():
+        if not optimizer.built:
+            optimizer.build(variables)
+        state[name] = list(optimizer.variables)
+    extra = getattr(model, "training_state", dict)()
+    if extra:
+        state["training_state"] = extra
+    return state
+
+
 def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None:
     """Refuses a global batch that the data or the replicas cannot fill."""
     if args.batch_size > examples:
@@ -193,17 +208,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         model = build_model(entry, config, steps, args.epochs, jit_compile, args.learning_rate,
                             seed=args.seed)
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        state = {"epoch": epoch, "model": list(model.variables)}
-        for name, (optimizer, variables) in model.optimizer_targets().items():
-            # Checkpoints hold the slots, so they must exist before a restore.
-            if not optimizer.built:
-                optimizer.build(variables)
-            state[name] = list(optimizer.variables)
-        # State a family trains with but does not export (CycleGAN's image pools).
-        training_state = getattr(model, "training_state", dict)()
-        if training_state:
-            state["training_state"] = training_state
-        checkpoint = tf.train.Checkpoint(**state)
+        checkpoint = tf.train.Checkpoint(epoch=epoch, **training_state(model))
     checkpoint_dir = args.out / "checkpoints" if chief else Path(tempfile.mkdtemp())
     manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
     if manager.latest_checkpoint:

@@ -28,13 +28,14 @@ import tensorflow as tf
 from zoo import checks
 from zoo.distributed import replica_mean, replica_seed
 from zoo.errors import ConfigurationError
+from zoo.families.adversarial import AdversarialModel
 from zoo.families.gan.networks import (ARCHITECTURES, NORMALIZATIONS, build_discriminator,
                                        build_generator)
 from zoo.losses import check_loss, discriminator_loss, generator_loss, gradient_penalty
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GAN(keras.Model):
+class GAN(AdversarialModel):
     """A GAN with its own `train_step`: one optimizer per network, set in `compile`.
 
     Args:
@@ -129,35 +130,6 @@ class GAN(keras.Model):
     @property
     def conditional(self) -> bool:
         return self.num_classes > 0
-
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
-
-    def compile(self, generator_optimizer: keras.optimizers.Optimizer,
-                discriminator_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:
-        """Sets one optimizer per network and builds their slots here, in the model's strategy scope.
-
-        Built inside the train step instead, the slots would be created in a replica
-        context, which fails under a distribution strategy.
-        """
-        if generator_optimizer is discriminator_optimizer:
-            raise ConfigurationError("The generator and the discriminator need one optimizer "
-                                     "each; pass two optimizer objects.")
-        super().compile(**kwargs)
-        self.generator_optimizer = generator_optimizer
-        self.discriminator_optimizer = discriminator_optimizer
-        with self.distribute_strategy.scope():
-            for optimizer, variables in self.optimizer_targets().values():
-                if not optimizer.built:
-                    optimizer.build(variables)
-
-    def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:
-        """Each optimizer with the variables it trains (the runtime builds and checkpoints them)."""
-        return {"generator_optimizer": (self.generator_optimizer,
-                                        self.generator.trainable_variables),
-                "discriminator_optimizer": (self.discriminator_optimizer,
-                                            self.discriminator.trainable_variables)}
 
     # Random draws of a step, each replica its own (`replica_seed`); tests of distribution
     # replace them with functions of the example, the same on any replica.

@@ -30,6 +30,7 @@ import tensorflow as tf
 from zoo import checks
 from zoo.distributed import replica_mean
 from zoo.errors import ConfigurationError
+from zoo.families.adversarial import AdversarialModel
 from zoo.families.pix2pix.networks import (DROPOUT_SEED_ARGUMENT, build_discriminator,
                                            build_generator, smallest_image, unet_depth)
 from zoo.losses import check_loss, discriminator_loss, generator_loss
@@ -38,7 +39,7 @@ METRICS = ("d_loss", "g_loss", "g_gan", "g_l1")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Pix2Pix(keras.Model):
+class Pix2Pix(AdversarialModel):
     """pix2pix with its own `train_step`: one optimizer per network, set in `compile`.
 
     Training data are dicts {"input": x, "target": y}: float32 images in
@@ -151,35 +152,6 @@ class Pix2Pix(keras.Model):
     def adversarial(self) -> bool:
         """Whether the adversarial term is on (lambda_gan > 0), and so the discriminator trains."""
         return self.lambda_gan > 0
-
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
-
-    def compile(self, generator_optimizer: keras.optimizers.Optimizer,
-                discriminator_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:
-        """Sets one optimizer per network and builds their slots in the model's strategy scope.
-
-        Built inside the train step instead, the slots would be created in a replica
-        context, which fails under a distribution strategy.
-        """
-        if generator_optimizer is discriminator_optimizer:
-            raise ConfigurationError("The generator and the discriminator need one optimizer "
-                                     "each; pass two optimizer objects.")
-        super().compile(**kwargs)
-        self.generator_optimizer = generator_optimizer
-        self.discriminator_optimizer = discriminator_optimizer
-        with self.distribute_strategy.scope():
-            for optimizer, variables in self.optimizer_targets().values():
-                if not optimizer.built:
-                    optimizer.build(variables)
-
-    def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:
-        """Each optimizer with the variables it trains (the runtime builds and checkpoints them)."""
-        return {"generator_optimizer": (self.generator_optimizer,
-                                        self.generator.trainable_variables),
-                "discriminator_optimizer": (self.discriminator_optimizer,
-                                            self.discriminator.trainable_variables)}
 
     def translate(self, images: tf.Tensor, seed: Any = None) -> tf.Tensor:
         """The generator's output at inference, for images in [-1, 1].

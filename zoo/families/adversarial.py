@@ -1,0 +1,43 @@
+"""What the adversarial families share: a generator and a discriminator, one optimizer each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from zoo.errors import ConfigurationError
+
+
+class AdversarialModel(keras.Model):
+    """Base of models with `self.generator`, `self.discriminator` and Mean `self.trackers`.
+
+    `compile(generator_optimizer, discriminator_optimizer)` sets one optimizer per
+    network and builds their slots at once, in the model's strategy scope: built
+    inside the train step instead, they would be created in a replica context,
+    which fails under a distribution strategy.
+    """
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    def compile(self, generator_optimizer: keras.optimizers.Optimizer,
+                discriminator_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:
+        if generator_optimizer is discriminator_optimizer:
+            raise ConfigurationError("The generator and the discriminator need one optimizer "
+                                     "each; pass two optimizer objects.")
+        super().compile(**kwargs)
+        self.generator_optimizer = generator_optimizer
+        self.discriminator_optimizer = discriminator_optimizer
+        with self.distribute_strategy.scope():
+            for optimizer, variables in self.optimizer_targets().values():
+                if not optimizer.built:
+                    optimizer.build(variables)
+
+    def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:
+        """Each optimizer with the variables it trains (the runtime builds and checkpoints them)."""
+        return {"generator_optimizer": (self.generator_optimizer,
+                                        self.generator.trainable_variables),
+                "discriminator_optimizer": (self.discriminator_optimizer,
+                                            self.discriminator.trainable_variables)}

@@ -134,7 +134,7 @@ def training_state(model: keras.Model) -> dict[str, Any]:
         state[name] = list(optimizer.variables)
     extra = getattr(model, "training_state", dict)()
     if extra:
-        state["training_state"] = extra
+        state["training_state"] = tf.train.Checkpoint(**extra)
     return state
 
 

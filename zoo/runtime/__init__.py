@@ -1,0 +1,1 @@
+"""The training runtime: recipe flags, strategies, the fit loop, callbacks and export."""

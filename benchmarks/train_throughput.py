@@ -30,11 +30,11 @@ import time
 import keras
 import tensorflow as tf
 
-from zoo.data import load_examples, stream_reader, training_stream
+from zoo.data import load_examples
 from zoo.errors import ZooError
 from zoo.families import get_family
 from zoo.registry import ENTRIES, get_entry
-from zoo.runtime.train import build_model, preprocessing
+from zoo.runtime.train import build_model
 
 # Where ../shared/data keeps each data set, and the split the shipped demos train on.
 DEFAULT_DATA = {"mnist": ("../shared/data/mnist", "test[:8000]"),
@@ -102,10 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    stream, _ = training_stream(examples.features, batch_size=batch_size, seed=0,
-                                preprocess=preprocessing(family, examples),
-                                read=stream_reader(examples, config.get("image_size"),
-                                                   entry.data.augment))
+    stream, _ = examples.stream(batch_size=batch_size, seed=0, preprocess=family.preprocess,
+                                image_size=config.get("image_size"), augment=entry.data.augment)
 
     def fresh_model() -> keras.Model:
         keras.utils.set_random_seed(0)

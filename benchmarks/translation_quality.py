@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 import zoo
-from zoo.data import evaluation_dataset, load_examples, stream_reader
+from zoo.data import load_examples
 from zoo.errors import ConfigurationError, ZooError
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.export import record_evaluation
@@ -91,15 +91,8 @@ def _load(name: str | None, entry: str) -> zoo.ExportedModel:
 
 def held_out(entry: str, split: str, data_dir: str, image_size: int) -> dict[str, np.ndarray]:
     """The held-out examples as the model's data layer gives them (no augmentation)."""
-    dataset = get_entry(entry).data.dataset
-    examples = load_examples(dataset, split, data_dir)
-    batches = evaluation_dataset(
-        examples.features, batch_size=CHUNK, seed=0,
-        preprocess=lambda batch, seed: examples.transform(batch) if examples.transform
-        else dict(batch),
-        read=stream_reader(examples, image_size, "none"))
-    parts = [{name: np.asarray(value) for name, value in batch.items()} for batch in batches]
-    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    examples = load_examples(get_entry(entry).data.dataset, split, data_dir)
+    return examples.held_out(len(examples), image_size)
 
 
 def translate(model: zoo.ExportedModel, inputs: np.ndarray) -> np.ndarray:

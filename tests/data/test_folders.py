@@ -12,7 +12,6 @@ import tensorflow as tf
 from zoo.data import DataError, DataUnavailableError, evaluation_dataset, training_stream
 from zoo.data.augment import jitter, load_size
 from zoo.data.folders import paired_folder, unpaired_folder
-from zoo.data.sources import stream_reader
 
 
 def _write(path: Path, pixels: np.ndarray) -> Path:
@@ -61,7 +60,7 @@ def test_a_paired_folder_lists_images_sorted_and_reads_them_as_rgb_halves(paired
 
 def test_jitter_crops_and_mirrors_input_and_target_together(paired_root):
     examples = paired_folder(paired_root, "train")
-    read = stream_reader(examples, image_size=16, augment="jitter")
+    read = examples.reader(16, "jitter")
     crops = []
     for index, seed in itertools.product(range(len(examples)), range(4)):
         pair = read({"path": tf.constant(examples.features["path"][index])},
@@ -87,7 +86,7 @@ def test_jitter_is_a_crop_of_the_resized_image_or_its_mirror():
 
 def test_a_folder_stream_resumes_across_an_epoch_boundary(paired_root):
     examples = paired_folder(paired_root, "train")
-    read = stream_reader(examples, image_size=8, augment="jitter")
+    read = examples.reader(8, "jitter")
 
     def keep(batch, seed):
         return dict(batch)
@@ -101,7 +100,7 @@ def test_a_folder_stream_resumes_across_an_epoch_boundary(paired_root):
         for name in ("input", "target"):
             np.testing.assert_array_equal(one[name].numpy(), other[name].numpy())
     held_out = evaluation_dataset(examples.features, batch_size=5, seed=0, preprocess=keep,
-                                  read=stream_reader(examples, 8, "none"))
+                                  read=examples.reader(8, "none"))
     assert _first(held_out)["input"].shape == (5, 8, 8, 3)
 
 
@@ -110,11 +109,11 @@ def test_an_unpaired_folder_gives_each_domain_its_own_examples(tmp_path):
         for index in range(count):
             channels = 1 if (name, index) == ("trainB", 1) else 3
             _write(tmp_path / name / f"{index}.png", _pattern(9 + index, 11, index, channels))
-    domains = unpaired_folder(tmp_path, "train")
+    domains = unpaired_folder(tmp_path, "train").domains
     assert {name: len(examples) for name, examples in domains.items()} == {"a": 3, "b": 2}
     grey = domains["b"].read({"path": tf.constant(domains["b"].features["path"][1])})["image"]
     assert grey.shape == (10, 11, 3)
-    assert len(unpaired_folder(tmp_path, "test")["a"]) == 1
+    assert len(unpaired_folder(tmp_path, "test").domains["a"]) == 1
 
 
 @pytest.mark.parametrize("split, error, message", [
@@ -131,3 +130,31 @@ def test_an_empty_folder_is_refused(tmp_path):
     (tmp_path / "trainA").mkdir()
     with pytest.raises(DataUnavailableError, match="trainA holds no images"):
         unpaired_folder(tmp_path, "train")
+
+
+def test_an_unpaired_stream_runs_as_long_as_the_larger_domain_and_resumes_exactly(tmp_path):
+    for name, count in (("trainA", 5), ("trainB", 2)):
+        for index in range(count):
+            _write(tmp_path / name / f"{index}.png", _pattern(12, 10, index + 10 * len(name)))
+    examples = unpaired_folder(tmp_path, "train")
+    assert len(examples) == 5
+
+    def keep(batch, seed):
+        return {**batch, "seed": seed}
+
+    stream, steps = examples.stream(batch_size=1, seed=4, preprocess=keep, image_size=8,
+                                    augment="jitter")
+    assert steps == 5  # the larger domain sets the epoch
+    batches = [{name: value.numpy() for name, value in batch.items()}
+               for batch in itertools.islice(stream, 10)]
+    assert all(batch["a"].shape == batch["b"].shape == (1, 8, 8, 3) for batch in batches)
+    # Domain B's two images come round again and again, in a new order and crop each pass.
+    b_images = [batch["b"][0] for batch in batches]
+    assert len({image.tobytes() for image in b_images}) > 2
+    resumed, _ = examples.stream(batch_size=1, seed=4, preprocess=keep, image_size=8,
+                                 augment="jitter", start_epoch=1)
+    for mine, theirs in zip(itertools.islice(resumed, 5), batches[5:]):
+        for name in ("a", "b", "seed"):
+            np.testing.assert_array_equal(mine[name].numpy(), theirs[name])
+    held_out = examples.held_out(3, image_size=8)
+    assert held_out["a"].shape == (3, 8, 8, 3) and held_out["b"].shape == (2, 8, 8, 3)

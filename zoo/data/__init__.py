@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from zoo.data.examples import Examples
+from zoo.data.examples import Examples, UnpairedExamples
 from zoo.data.mnist import load_mnist, read_idx
 from zoo.data.pipeline import evaluation_dataset, training_stream
-from zoo.data.sources import DATASETS, load_examples, stream_reader
+from zoo.data.sources import DATASETS, load_examples
 from zoo.errors import DataError, DataUnavailableError
 
-__all__ = ["DATASETS", "DataError", "DataUnavailableError", "Examples", "evaluation_dataset",
-           "load_examples", "load_mnist", "read_idx", "stream_reader", "training_stream"]
+__all__ = ["DATASETS", "DataError", "DataUnavailableError", "Examples", "UnpairedExamples",
+           "evaluation_dataset", "load_examples", "load_mnist", "read_idx", "training_stream"]

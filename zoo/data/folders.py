@@ -20,7 +20,7 @@ from typing import Mapping
 import numpy as np
 import tensorflow as tf
 
-from zoo.data.examples import Examples
+from zoo.data.examples import Examples, UnpairedExamples
 from zoo.data.splits import parse_split
 from zoo.errors import DataError, DataUnavailableError
 
@@ -97,8 +97,8 @@ def paired_folder(root: str | Path, split: str, direction: str = "AtoB",
 
 
 def unpaired_folder(root: str | Path, split: str, dataset: str = "unpaired"
-                    ) -> dict[str, Examples]:
-    """A split of an unpaired folder: `{"a": examples of domain A, "b": ... of domain B}`.
+                    ) -> UnpairedExamples:
+    """A split of an unpaired folder: domain A's examples and domain B's (`.domains["a"]`).
 
     Each domain's examples hold one `image` (float32 RGB after `read`); the
     domains have their own lengths. A slice of the split applies to each domain.
@@ -119,4 +119,5 @@ def unpaired_folder(root: str | Path, split: str, dataset: str = "unpaired"
         domains[domain] = Examples(
             {"path": files}, f"{len(files)} images from {folder}",
             read=lambda example: {"image": decode_rgb(example["path"])}, image_keys=("image",))
-    return domains
+    return UnpairedExamples(domains, f"{len(domains['a'])} images of A and {len(domains['b'])} "
+                                     f"of B from {root} ({split})")

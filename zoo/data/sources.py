@@ -7,7 +7,8 @@
 | `facades` | `input` label map, `target` photo, RGB | the pix2pix authors' archive | a paired folder |
 
 A new data set is a loader here and a name in `DATASETS`; the runtime reads
-entries' data only through `load_examples` and `stream_reader`.
+entries' data only through `load_examples` and the streams of what it returns
+(`Examples`, or `UnpairedExamples` for two domains).
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
-from zoo.data.augment import jitter, resize
-from zoo.data.examples import Examples
+from zoo.data.examples import Examples, UnpairedExamples
 from zoo.data.folders import PAIRED_SPLITS, image_files, paired_folder
 from zoo.data.mnist import load_mnist
 from zoo.data.network import first_line, probe
@@ -115,7 +115,7 @@ def _facades(split: str, data_dir: Path | None) -> Examples:
                                    f"--data-dir FOLDER, {FACADES_LAYOUT}.") from error
 
 
-DATASETS: Mapping[str, Callable[[str, Path | None], Examples]] = {
+DATASETS: Mapping[str, Callable[[str, Path | None], Examples | UnpairedExamples]] = {
     "mnist": _mnist,
     "mnist_inpaint": _mnist_inpaint,
     "facades": _facades,
@@ -123,7 +123,7 @@ DATASETS: Mapping[str, Callable[[str, Path | None], Examples]] = {
 
 
 def load_examples(dataset: str, split: str, data_dir: str | os.PathLike | None = None
-                  ) -> Examples:
+                  ) -> Examples | UnpairedExamples:
     """One split of a registered data set.
 
     Args:
@@ -139,31 +139,3 @@ def load_examples(dataset: str, split: str, data_dir: str | os.PathLike | None =
     if dataset not in DATASETS:
         raise KeyError(f"Unknown data set {dataset!r}; known: {', '.join(DATASETS)}.")
     return DATASETS[dataset](split, None if data_dir is None else Path(data_dir))
-
-
-def stream_reader(examples: Examples, image_size: int | None, augment: str
-                  ) -> Callable[[Mapping[str, Any], Any], dict] | None:
-    """The per-example step of the pipeline for `examples`: read, then jitter or resize.
-
-    Args:
-        examples: a split.
-        image_size: the model's image size, for data read from files.
-        augment: `jitter` (training of pix2pix/CycleGAN) or `none` (held-out data, or
-            entries without augmentation): images are then only resized.
-
-    Returns:
-        `read(example, seed)` for `training_stream`/`evaluation_dataset`, or None for
-        data held in memory.
-    """
-    if examples.read is None:
-        return None
-    if image_size is None:
-        raise ValueError("Data read from files need the model's image_size.")
-
-    def read(example: Mapping[str, Any], seed: Any) -> dict:
-        decoded = examples.read(example)
-        if augment == "jitter":
-            return jitter(decoded, examples.image_keys, image_size, seed)
-        return resize(decoded, examples.image_keys, image_size)
-
-    return read

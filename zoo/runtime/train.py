@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo.data import Examples, evaluation_dataset, load_examples, stream_reader, training_stream
+from zoo.data import load_examples
 from zoo.errors import ConfigurationError, RunError, ZooError
 from zoo.export import export_model
 from zoo.families import get_family
@@ -150,25 +150,6 @@ def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None
             f"examples; use a --batch-size of at least {replicas}.")
 
 
-def preprocessing(family: Any, examples: Examples):
-    """The per-batch step: the data set's own transform, then the family's preprocessing."""
-    if examples.transform is None:
-        return family.preprocess
-    return lambda batch, seed: family.preprocess(examples.transform(batch), seed)
-
-
-def held_out_batch(examples: Examples, image_size: int | None, count: int = HELD_OUT_COUNT
-                   ) -> dict[str, np.ndarray]:
-    """The first `count` examples as the model's data layer gives them (decoded, resized,
-    transformed, not augmented), as numpy arrays: the fixed batch previews and plots draw on."""
-    head = examples.head(count)
-    dataset = evaluation_dataset(
-        head.features, batch_size=len(head), seed=0,
-        preprocess=lambda batch, seed: head.transform(batch) if head.transform else dict(batch),
-        read=stream_reader(head, image_size, "none"))
-    return {name: np.asarray(value) for name, value in next(iter(dataset)).items()}
-
-
 def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     """Trains (or resumes) a run of `entry` as the flags say, exports it, and returns the export.
 
@@ -198,7 +179,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     steps = args.steps_per_epoch or len(examples) // args.batch_size
     config = model_config(entry, args)
     image_size = config.get("image_size")
-    held_out = held_out_batch(validation or examples, image_size)
+    held_out = (validation or examples).held_out(HELD_OUT_COUNT, image_size)
     jit_compile = _resolve_jit(args.jit_compile)
     # Everything that can be refused has been checked: only now does the run write.
     if run:
@@ -217,15 +198,13 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     start = int(epoch.numpy())
 
     if start < args.epochs:
-        stream, steps = training_stream(
-            examples.features, batch_size=args.batch_size, seed=args.seed,
-            preprocess=preprocessing(family, examples),
-            read=stream_reader(examples, image_size, entry.data.augment),
-            steps_per_epoch=steps, start_epoch=start)
-        validation_data = None if validation is None else evaluation_dataset(
-            validation.features, batch_size=args.batch_size, seed=args.seed + 1,
-            preprocess=preprocessing(family, validation),
-            read=stream_reader(validation, image_size, "none"))
+        stream, steps = examples.stream(
+            batch_size=args.batch_size, seed=args.seed, preprocess=family.preprocess,
+            image_size=image_size, augment=entry.data.augment, steps_per_epoch=steps,
+            start_epoch=start)
+        validation_data = None if validation is None else validation.evaluation(
+            batch_size=args.batch_size, seed=args.seed + 1, preprocess=family.preprocess,
+            image_size=image_size)
         _log(f"training {entry.name} on {examples.description}, epochs {start + 1}-{args.epochs} "
              f"of {steps} steps, global batch {args.batch_size}, {type(strategy).__name__} with "
              f"{strategy.num_replicas_in_sync} replica(s), jit_compile={jit_compile}")

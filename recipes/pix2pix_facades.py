@@ -1,4 +1,4 @@
-"""Train pix2pix on CMP Facades (label map -> photo) and export it: `python recipes/pix2pix_facades.py --help`."""
+"""Train pix2pix on CMP Facades (label map -> photo) and export it; `--help` lists the flags."""
 
 import sys
 

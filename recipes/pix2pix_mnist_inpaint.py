@@ -1,4 +1,4 @@
-"""Train pix2pix to inpaint the lower half of MNIST digits and export it: `python recipes/pix2pix_mnist_inpaint.py --help`."""
+"""Train pix2pix to inpaint the lower half of MNIST digits and export it; see `--help`."""
 
 import sys
 

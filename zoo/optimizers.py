@@ -45,7 +45,7 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def learning_rate(initial: float, schedule: str, steps_per_epoch: int, epochs: int) -> Any:
-    """A learning rate or schedule: `constant`, or `linear_decay` over the second half of the run."""
+    """A learning rate or schedule: `constant`, or `linear_decay` over the run's second half."""
     if schedule == "constant":
         return initial
     decay_epochs = epochs // 2

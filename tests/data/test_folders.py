@@ -1,4 +1,4 @@
-"""Image folders in the pix2pix and CycleGAN layouts, read lazily, and the jitter that keeps pairs aligned."""
+"""Image folders in the pix2pix and CycleGAN layouts, read lazily; jitter keeps pairs aligned."""
 
 from __future__ import annotations
 

@@ -125,7 +125,7 @@ def test_one_optimizer_for_both_networks_is_refused():
     optimizer = keras.optimizers.Adam(2e-4)
     with pytest.raises(ConfigurationError, match="need one optimizer each"):
         zoo.build("dcgan_mnist").compile(generator_optimizer=optimizer,
-                                          discriminator_optimizer=optimizer)
+                                         discriminator_optimizer=optimizer)
 
 
 def test_plain_fit_under_a_strategy_trains_both_networks(mirrored):

@@ -31,8 +31,9 @@ FLAGS = ("--epochs", "--batch-size", "--learning-rate", "--data-dir", "--out", "
 
 def _recipe(*args: str, entry: str = "vae_mnist", timeout: float = 300
             ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(RECIPES / f"{entry}.py"), *args], capture_output=True, text=True,
-                          timeout=timeout, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
+    return subprocess.run([sys.executable, str(RECIPES / f"{entry}.py"), *args],
+                          capture_output=True, text=True, timeout=timeout,
+                          env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
 
 
 def _small_run(mnist_idx_dir: Path, tmp_path: Path, *extra: str) -> list[str]:
@@ -189,8 +190,8 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retr
     resumed = _recipe(*args, entry=entry)
     assert resumed.returncode == 0, resumed.stderr
     assert f"(epoch {saved} done)" in resumed.stdout
-    trained = [int(number) for number in re.findall(rf"^Epoch (\d+)/{epochs}", resumed.stdout,
-                                                      re.M)]
+    trained = [int(number)
+               for number in re.findall(rf"^Epoch (\d+)/{epochs}", resumed.stdout, re.M)]
     assert trained == list(range(saved + 1, epochs + 1))
     assert (tmp_path / "exported" / entry / "1" / "saved_model.pb").is_file()
 
@@ -262,5 +263,5 @@ def test_pix2pix_facades_offline_without_data_dir_is_one_sentence(tmp_path):
     assert last.startswith("error: Could not download the facades data set")
     assert "--data-dir" in last and "train/, val/ and test/" in last
     # Keras itself may write its keras.json under KERAS_HOME; no data set folder is started.
-    assert not any(path.exists() for path in (tmp_path / "run", tmp_path / "exported",
-                                               tmp_path / "keras" / "datasets"))
+    written = (tmp_path / "run", tmp_path / "exported", tmp_path / "keras" / "datasets")
+    assert not any(path.exists() for path in written)

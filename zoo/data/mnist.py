@@ -73,27 +73,27 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     zeros, type_code, ndims = data[:2], data[2], data[3]
     if zeros != b"\x00\x00":
         raise DataError(f"{path}: not an IDX file (magic starts with {zeros.hex()}, expected "
-                         "0000).")
+                        "0000).")
     if type_code not in _IDX_DTYPES:
         known = ", ".join(f"0x{code:02X}" for code in _IDX_DTYPES)
         raise DataError(f"{path}: unsupported IDX type code 0x{type_code:02X} (supported: "
-                         f"{known}).")
+                        f"{known}).")
     if ndims == 0:
         raise DataError(f"{path}: IDX header declares 0 dimensions.")
     header_size = 4 + 4 * ndims
     if len(data) < header_size:
         raise DataError(f"{path}: truncated IDX header ({len(data)} bytes, the {ndims} "
-                         f"dimension sizes need {header_size}).")
+                        f"dimension sizes need {header_size}).")
     shape = tuple(int(size) for size in np.frombuffer(data, ">u4", count=ndims, offset=4))
     dtype = _IDX_DTYPES[type_code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     found = len(data) - header_size
     if found < expected:
         raise DataError(f"{path}: truncated data ({found} bytes, shape {shape} of {dtype.name} "
-                         f"needs {expected}).")
+                        f"needs {expected}).")
     if found > expected:
         raise DataError(f"{path}: {found - expected} unexpected bytes after the data of shape "
-                         f"{shape}.")
+                        f"{shape}.")
     array = np.frombuffer(data, dtype, count=expected // dtype.itemsize, offset=header_size)
     # astype copies, which also makes the result writable (frombuffer's view of bytes is not).
     return array.reshape(shape).astype(dtype.newbyteorder("="))
@@ -118,13 +118,13 @@ def _load_idx(images_path: Path, labels_path: Path, split: Split) -> tuple[np.nd
                         "file with a complete copy.") from error
     if images.ndim != 3 or images.shape[1:] != _IMAGE_SHAPE or images.dtype != np.uint8:
         raise DataError(f"{images_path}: expected uint8 images of shape (N, 28, 28), found "
-                         f"{images.dtype.name} of shape {images.shape}.")
+                        f"{images.dtype.name} of shape {images.shape}.")
     if labels.ndim != 1:
         raise DataError(f"{labels_path}: expected labels of shape (N,), found shape "
-                         f"{labels.shape}.")
+                        f"{labels.shape}.")
     if len(images) != len(labels):
         raise DataError(f"{images_path} holds {len(images)} images but {labels_path} holds "
-                         f"{len(labels)} labels.")
+                        f"{len(labels)} labels.")
     selection = split.indices(len(images))
     return images[selection][..., np.newaxis], labels[selection].astype(np.int64)
 

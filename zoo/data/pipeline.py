@@ -97,8 +97,9 @@ def training_stream(
     Pass p (p = 0, 1, 2, ...) visits every example once in an order drawn from
     (seed, p) and is cut into full batches of `batch_size`; the few examples left over
     are dropped from that pass (a different few each pass), so every step splits the
-    same global batch across replicas, and no batch mixes two passes. An epoch is `steps_per_epoch` consecutive batches
-    of that stream, which need not line up with the passes.
+    same global batch across replicas, and no batch mixes two passes. An epoch is
+    `steps_per_epoch` consecutive batches of that stream, which need not line up with
+    the passes.
 
     Args:
         features: named equal-length arrays, e.g. `{"image": images, "label": labels}`,

@@ -1,10 +1,10 @@
 """The data sets the zoo's entries train on, by name, each loaded as `Examples`.
 
-| name | features | default source | `--data-dir` |
-| --- | --- | --- | --- |
-| `mnist` | `image` uint8 28x28x1, `label` | tensorflow-datasets | MNIST IDX files or a tfds data_dir |
-| `mnist_inpaint` | `input`, `target` float 32x32x1, `label` | as `mnist` | as `mnist` |
-| `facades` | `input` label map, `target` photo, RGB | the pix2pix authors' archive | a paired folder |
+- `mnist`: `image` uint8 28x28x1 and `label`, from tensorflow-datasets, or
+  from MNIST IDX files (or a tfds data_dir) in `--data-dir`.
+- `mnist_inpaint`: `input` and `target` float 32x32x1, and `label`; as `mnist`.
+- `facades`: `input` label map and `target` photo, RGB, from the pix2pix
+  authors' archive, or from a paired folder in `--data-dir`.
 
 A new data set is a loader here and a name in `DATASETS`; the runtime reads
 entries' data only through `load_examples` and the streams of what it returns
@@ -45,7 +45,7 @@ def _mnist_inpaint(split: str, data_dir: Path | None) -> Examples:
 
 
 def keras_datasets_dir() -> Path:
-    """Where `keras.utils.get_file` keeps data sets: $KERAS_HOME/datasets, else ~/.keras/datasets."""
+    """Where `keras.utils.get_file` keeps data sets: $KERAS_HOME/datasets or ~/.keras/datasets."""
     return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras") / "datasets"
 
 

@@ -24,7 +24,8 @@ def inpainting_pair(batch: Mapping[str, Any]) -> dict[str, tf.Tensor]:
         >>> import numpy as np
         >>> pair = inpainting_pair({"image": np.full((1, 28, 28, 1), 255, np.uint8),
         ...                         "label": np.array([3])})
-        >>> pair["input"].shape, float(pair["input"][0, 20, 16, 0]), float(pair["target"][0, 20, 16, 0])
+        >>> masked, whole = pair["input"], pair["target"]
+        >>> masked.shape, float(masked[0, 20, 16, 0]), float(whole[0, 20, 16, 0])
         (TensorShape([1, 32, 32, 1]), 0.5, 1.0)
     """
     image = tf.image.convert_image_dtype(tf.convert_to_tensor(batch["image"]), tf.float32)

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from zoo.data import load_examples

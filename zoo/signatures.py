@@ -49,6 +49,10 @@ class TensorInput:
         minimum: smallest allowed value, or None.
         maximum: largest allowed value, or None.
         description: what the input is, for error messages and `saved_model_cli` readers.
+        multiple_of: what the sizes of the dimensions declared `None` after the batch
+            (an image's height and width) must be multiples of, or None for any size.
+            A fully convolutional network that halves its input twice and doubles it
+            back (CycleGAN's generators) returns the input's size only for multiples of 4.
     """
 
     name: str
@@ -57,12 +61,15 @@ class TensorInput:
     description: str
     minimum: float | None = None
     maximum: float | None = None
+    multiple_of: int | None = None
 
     def spec(self) -> tf.TensorSpec:
         return tf.TensorSpec(self.shape, tf.as_dtype(self.dtype), name=self.name)
 
     def expected(self) -> str:
-        shape = "(" + ", ".join("batch" if dim is None else str(dim) for dim in self.shape)
+        free = "any" if self.multiple_of is None else f"a multiple of {self.multiple_of}"
+        shape = "(" + ", ".join(str(dim) if dim is not None else "batch" if not index else free
+                                for index, dim in enumerate(self.shape))
         shape += ",)" if len(self.shape) == 1 else ")"
         text = f"{self.name!r}: {self.description}, {self.dtype} of shape {shape}"
         if self.minimum is not None or self.maximum is not None:
@@ -73,6 +80,11 @@ class TensorInput:
     def batched(self) -> bool:
         """Whether the first dimension is the batch (declared `None`)."""
         return bool(self.shape) and self.shape[0] is None
+
+    @property
+    def free_dimensions(self) -> tuple[int, ...]:
+        """The axes after the first declared `None`: those `multiple_of` applies to."""
+        return tuple(axis for axis, dim in enumerate(self.shape) if axis and dim is None)
 
     def check(self, signature: str, value: Any) -> np.ndarray:
         """Converts a numpy-like value to this input's dtype, or raises InputError.
@@ -85,9 +97,10 @@ class TensorInput:
             The value as an array of the declared dtype.
 
         Raises:
-            zoo.errors.InputError: wrong dtype kind or shape, an empty batch, values
-                that do not fit the dtype (integers out of its range, floats that
-                overflow it), NaN, or values outside [minimum, maximum].
+            zoo.errors.InputError: wrong dtype kind or shape (sizes that are not
+                multiples of `multiple_of` included), an empty batch, values that do
+                not fit the dtype (integers out of its range, floats that overflow
+                it), NaN, or values outside [minimum, maximum].
 
         Example:
             >>> latent = TensorInput("latent", (None, 2), "float32", "latent vectors z")
@@ -96,6 +109,11 @@ class TensorInput:
             >>> latent.check("decode", [[0.5, 1e300]])  # doctest: +ELLIPSIS
             Traceback (most recent call last):
             zoo.errors.InputError: decode() expects 'latent': ...; got NaN or infinite values as ...
+            >>> photos = TensorInput("images", (None, None, None, 3), "float32", "photos",
+            ...                      multiple_of=4)
+            >>> photos.check("a_to_b", np.zeros((1, 18, 20, 3)))  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            zoo.errors.InputError: ...; got shape (1, 18, 20, 3), whose 18 is not a multiple of 4.
         """
         array = np.asarray(value)
         expected = f"{signature}() expects {self.expected()}"
@@ -109,6 +127,12 @@ class TensorInput:
             dim is not None and dim != got for dim, got in zip(self.shape, array.shape)
         ):
             raise InputError(f"{expected}; got shape {array.shape}.")
+        if self.multiple_of is not None:
+            for axis in self.free_dimensions:
+                if array.shape[axis] % self.multiple_of:
+                    raise InputError(f"{expected}; got shape {array.shape}, whose "
+                                     f"{array.shape[axis]} is not a multiple of "
+                                     f"{self.multiple_of}.")
         converted = self._convert(expected, array)
         # Ranges are checked on the converted values: those are what the model gets.
         if converted.size and self.minimum is not None and converted.min() < self.minimum:
@@ -137,13 +161,20 @@ class TensorInput:
         return converted
 
     def assert_in_graph(self, tensor: tf.Tensor) -> list[tf.Operation]:
-        """Checks that run inside the exported graph: a non-empty batch, then the range."""
+        """Checks that run inside the exported graph: a non-empty batch, the sizes that must
+        be multiples of `multiple_of`, then the range."""
         message = f"input {self.expected()}"
         checks = []
         if self.batched:
             checks.append(tf.debugging.assert_positive(
                 tf.shape(tensor)[0], message=f"{message}; got an empty batch (0 examples): "
                                              "pass at least one"))
+        if self.multiple_of is not None:
+            for axis in self.free_dimensions:
+                checks.append(tf.debugging.assert_equal(
+                    tf.shape(tensor)[axis] % self.multiple_of, 0,
+                    message=f"{message}; got a size of axis {axis} that is not a multiple of "
+                            f"{self.multiple_of}"))
         if self.minimum is not None:
             checks.append(tf.debugging.assert_greater_equal(
                 tensor, tf.cast(self.minimum, tensor.dtype), message=message))
@@ -153,7 +184,11 @@ class TensorInput:
         return checks
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self) | {"shape": list(self.shape)}
+        data = dataclasses.asdict(self) | {"shape": list(self.shape)}
+        if self.multiple_of is None:
+            # Left out, so that declarations without it read as before, in any zoo version.
+            del data["multiple_of"]
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> "TensorInput":
@@ -173,6 +208,9 @@ class TensorInput:
             if value is not None and (isinstance(value, bool)
                                       or not isinstance(value, (int, float))):
                 raise ValueError(f"{bound!r} must be a number or null; got {value!r}")
+        multiple = data.get("multiple_of")
+        if multiple is not None and (type(multiple) is not int or multiple < 1):
+            raise ValueError(f"'multiple_of' must be an integer >= 1 or null; got {multiple!r}")
         return cls(**data | {"shape": tuple(shape)})
 
 

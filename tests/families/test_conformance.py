@@ -70,6 +70,13 @@ CASES = {
     # Dropout off: pix2pix's only random draws, so the step is the same on any replica.
     "pix2pix": Case("pix2pix", {"image_size": 16, "input_channels": 1, "output_channels": 3,
                                 "filters": 4, "patch_layers": 1, "dropout": 0.0}, _pairs),
+    # Pools of 4, full within the first step, so that their draws count. The draws need no
+    # control: one pool serves the global batch, with the same draws on every replica.
+    "cyclegan": Case("cyclegan", {"image_size": 16, "filters": 4, "residual_blocks": 1,
+                                  "patch_layers": 1, "pool_size": 4},
+                     lambda count: {domain: np.random.default_rng(seed).integers(
+                         0, 256, (count, 16, 16, 3), np.uint8)
+                         for seed, domain in ((2, "a"), (3, "b"))}),
 }
 
 

@@ -7,7 +7,7 @@ import importlib
 from zoo.families.base import Family
 
 _MODULES = {"vae": "zoo.families.vae", "gan": "zoo.families.gan",
-            "pix2pix": "zoo.families.pix2pix"}
+            "pix2pix": "zoo.families.pix2pix", "cyclegan": "zoo.families.cyclegan"}
 
 
 def get_family(name: str) -> Family:

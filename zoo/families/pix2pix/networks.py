@@ -35,7 +35,7 @@ single-device step.
 from __future__ import annotations
 
 import numbers
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import keras
 import tensorflow as tf
@@ -254,6 +254,48 @@ def smallest_image(patch_layers: int) -> int:
     return 2 ** (patch_layers + 2) if patch_layers else 1
 
 
+def patchgan(x: keras.KerasTensor, filters: int = 64, patch_layers: int = 3,
+             normalization: Callable[[], keras.layers.Layer] | None = None) -> keras.KerasTensor:
+    """The PatchGAN's convolutions (`NLayerDiscriminator`, `PixelDiscriminator`) applied to `x`.
+
+    Shared by pix2pix's conditional discriminator (`x` is the input and output
+    images concatenated) and CycleGAN's (`x` is one image, normalised by
+    instance norm instead of batch norm).
+
+    Args:
+        x: the images to score, NHWC.
+        filters: filters of the first layer (64 in the papers).
+        patch_layers: stride-2 layers (see `patch_layers_of`).
+        normalization: makes the normalisation layer of every layer but the first and
+            the output; None for pix2pix's synchronised batch norm.
+
+    Returns:
+        Logits of shape (batch, rows, columns, 1), one per patch.
+
+    Example:
+        >>> images = keras.Input((16, 16, 3))
+        >>> patchgan(images, filters=4, patch_layers=1).shape
+        (None, 6, 6, 1)
+    """
+    normalization = normalization or _batch_norm
+    layers = patch_layers_of(patch_layers)
+    for index, layer in enumerate(layers):
+        output = layer.multiplier is None
+        normalized = 0 < index and not output
+        if layer.kernel > 1:
+            # The reference pads by 1; explicit padding keeps its sizes at stride 1 too.
+            x = keras.layers.ZeroPadding2D(1)(x)
+        # A normalised layer's bias would be removed by the normalisation's mean.
+        x = keras.layers.Conv2D(1 if output else filters * layer.multiplier, layer.kernel,
+                                strides=layer.stride, padding="valid", use_bias=not normalized,
+                                kernel_initializer=_init())(x)
+        if normalized:
+            x = normalization()(x)
+        if not output:
+            x = _leaky(x)
+    return x
+
+
 def build_discriminator(input_channels: int = 3, output_channels: int = 3, filters: int = 64,
                         patch_layers: int = 3, image_size: int | None = None) -> keras.Model:
     """The conditional PatchGAN: (input image, output image) -> a map of unbounded scores.
@@ -279,18 +321,4 @@ def build_discriminator(input_channels: int = 3, output_channels: int = 3, filte
     source = keras.Input((image_size, image_size, input_channels), name="input")
     target = keras.Input((image_size, image_size, output_channels), name="output")
     x = keras.layers.Concatenate()([source, target])
-    layers = patch_layers_of(patch_layers)
-    for index, layer in enumerate(layers):
-        output = layer.multiplier is None
-        normalized = 0 < index and not output
-        if layer.kernel > 1:
-            # The reference pads by 1; explicit padding keeps its sizes at stride 1 too.
-            x = keras.layers.ZeroPadding2D(1)(x)
-        x = keras.layers.Conv2D(1 if output else filters * layer.multiplier, layer.kernel,
-                                strides=layer.stride, padding="valid", use_bias=not normalized,
-                                kernel_initializer=_init())(x)
-        if normalized:
-            x = _batch_norm()(x)
-        if not output:
-            x = _leaky(x)
-    return keras.Model([source, target], x, name="discriminator")
+    return keras.Model([source, target], patchgan(x, filters, patch_layers), name="discriminator")

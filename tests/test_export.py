@@ -203,3 +203,18 @@ def test_a_model_with_non_finite_weights_is_never_exported(tmp_path):
                                           r"or infinite values \(.*logits/kernel"):
         export_model(model, get_entry("vae_mnist"), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("distributed", [False, True], ids=["one device", "mirrored"])
+def test_each_variable_is_saved_once(distributed, mirrored, tmp_path):
+    import tensorflow as tf
+
+    strategy = mirrored if distributed else tf.distribute.get_strategy()
+    with strategy.scope():
+        model = zoo.build("vae_mnist", latent_dim=2)
+    version = export_model(model, get_entry("vae_mnist"), tmp_path)
+    saved = [name for name, _ in tf.train.list_variables(str(version / "variables" / "variables"))
+             if name != "_CHECKPOINTABLE_OBJECT_GRAPH"]
+    assert len(saved) == len(model.variables)
+    data_bytes = sum(path.stat().st_size for path in (version / "variables").glob("*.data-*"))
+    assert data_bytes < 1.05 * sum(np.asarray(variable).nbytes for variable in model.variables)

@@ -149,7 +149,14 @@ def write_saved_model(model: keras.Model, family_name: str, folder: Path) -> lis
     """Writes the family's serving signatures of `model` as a SavedModel in `folder`."""
     signatures = get_family(family_name).signatures(model)
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    # `archive.track(model)` would list the model's Keras variable wrappers, which TensorFlow
+    # saves a second time beside the tf.Variables the endpoints capture, doubling the files
+    # (Keras 3.15). Listing the tf.Variables themselves keeps one copy, and keeps the loaded
+    # `.variables` in `model.variables` order, as `weight_paths` records them.
+    # A model trained under a strategy holds mirrored variables: the first replica's copy is
+    # the one the endpoints capture.
+    local = model.distribute_strategy.experimental_local_results
+    archive._tf_trackable.variables = [local(variable.value)[0] for variable in model.variables]
     # The first endpoint also becomes serving_default.
     for signature in signatures:
         archive.add_endpoint(signature.name, signature.serving_function())

@@ -39,7 +39,7 @@ from zoo.data import load_examples
 from zoo.errors import ConfigurationError, ZooError
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.export import record_evaluation
-from zoo.images import save_png, tile
+from zoo.images import example_rows, save_png
 from zoo.registry import get_entry
 
 ENTRIES = {"pix2pix_mnist_inpaint": ("../shared/data/mnist", "test[8000:]"),
@@ -123,13 +123,6 @@ def inpainting_figures(outputs: np.ndarray, data: dict[str, np.ndarray], classif
                                                        *real_statistics), 3)}
 
 
-def _grid(columns: list[np.ndarray], rows: int) -> np.ndarray:
-    """Rows of examples, one column per array (greyscale shown as grey RGB)."""
-    rgb = [np.repeat(images[:rows], 3, -1) if images.shape[-1] == 1 else images[:rows]
-           for images in columns]
-    return tile(np.stack(rgb, axis=1).reshape(-1, *rgb[0].shape[1:]), len(columns))
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
@@ -186,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{gap:+.2f} points behind L1-only (target <= 2)")
     rows_shown = args.rows or (len(outputs) if args.entry == "pix2pix_facades" else 8)
     picture = args.picture or Path("runs/translation_quality") / f"{args.entry}.png"
-    save_png(picture, _grid(columns, rows_shown))
+    save_png(picture, example_rows(columns, rows_shown, rgb=True))
     names = ["input"] + ["L1 only"] * (len(columns) == 4) + ["output", "target"]
     print(f"picture ({' | '.join(names)}): {picture}")
     result["seconds"] = round(time.perf_counter() - start, 1)

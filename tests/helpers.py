@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def benchmark_script(name: str):
+    """A script of benchmarks/ imported as a module (registered in sys.modules, which
+    dataclasses need to resolve annotations)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_idx(path: Path, array: np.ndarray) -> Path:

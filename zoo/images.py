@@ -38,6 +38,45 @@ def tile(images: np.ndarray, columns: int | None = None, pad: int = 1) -> np.nda
     return grid
 
 
+def _rgb(images: np.ndarray) -> np.ndarray:
+    """Images as three channels: grey repeated, a second channel padded with zeros, extra
+    channels beyond the third left out."""
+    channels = images.shape[-1]
+    if channels == 1:
+        return np.repeat(images, 3, axis=-1)
+    if channels == 2:
+        return np.concatenate([images, np.zeros_like(images[..., :1])], axis=-1)
+    return images[..., :3]
+
+
+def example_rows(columns: list[np.ndarray], rows: int | None = None, rgb: bool = False
+                 ) -> np.ndarray:
+    """One row per example, one column per array (input | output | target, say), as a grid.
+
+    Columns with different channel counts (greyscale inputs and colour outputs),
+    or all columns when `rgb`, are shown with three channels, greyscale in grey.
+
+    Args:
+        columns: NHWC image arrays in [0, 1] of the same height and width.
+        rows: examples shown (the first ones); None for all of the shortest column.
+        rgb: three channels whatever the columns hold.
+
+    Returns:
+        The (H, W, C) grid in [0, 1], one pixel of white between images.
+
+    Example:
+        >>> example_rows([np.zeros((5, 4, 4, 1)), np.ones((5, 4, 4, 3))], rows=2).shape
+        (9, 9, 3)
+    """
+    columns = [np.asarray(images, np.float32)[:rows] for images in columns]
+    count = min(len(images) for images in columns)
+    columns = [images[:count] for images in columns]
+    if rgb or len({images.shape[-1] for images in columns}) > 1:
+        columns = [_rgb(images) for images in columns]
+    # Interleaved so that tile() lays out example i as row i.
+    return tile(np.stack(columns, axis=1).reshape(-1, *columns[0].shape[1:]), len(columns))
+
+
 def _atomic_path(path: Path) -> tuple[int, str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
@@ -11,20 +10,12 @@ import pytest
 import zoo
 from zoo.export import METADATA_FILE, export_model
 from zoo.registry import get_entry
-from helpers import REPO
-
-
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from helpers import benchmark_script
 
 
 def test_likelihood_benchmark_reports_a_bound_and_records_it(tmp_path, mnist_idx_dir, capsys):
     version = export_model(zoo.build("vae_mnist"), get_entry("vae_mnist"), tmp_path)
-    assert _script("vae_likelihood").main([
+    assert benchmark_script("vae_likelihood").main([
         "--model", str(version), "--data-dir", str(mnist_idx_dir), "--split", "test[:6]",
         "--k", "20", "--elbo-draws", "20", "--batch-size", "4", "--update-metadata"]) == 0
     output = capsys.readouterr().out
@@ -39,14 +30,14 @@ def test_likelihood_benchmark_reports_a_bound_and_records_it(tmp_path, mnist_idx
 
 
 def test_likelihood_benchmark_names_a_missing_model(tmp_path, capsys):
-    assert _script("vae_likelihood").main(["--model", str(tmp_path / "none")]) == 2
+    assert benchmark_script("vae_likelihood").main(["--model", str(tmp_path / "none")]) == 2
     assert "No export directory" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("bad", [["--k", "0"], ["--batch-size", "-1"]])
 def test_likelihood_benchmark_refuses_bad_flags(bad):
     with pytest.raises(SystemExit):
-        _script("vae_likelihood").main(bad)
+        benchmark_script("vae_likelihood").main(bad)
 
 
 def _pairs_folder(root):
@@ -67,7 +58,7 @@ def test_throughput_benchmark_prints_both_rates_and_their_ratio(entry, extra, mn
                                                                 tmp_path, capsys):
     data_dir = _pairs_folder(tmp_path / "facades") if entry == "pix2pix_facades" else \
         mnist_idx_dir
-    assert _script("train_throughput").main([
+    assert benchmark_script("train_throughput").main([
         "--entry", entry, "--data-dir", str(data_dir), "--split", "train",
         "--batch-size", "8", "--steps", "2", "--runs", "2", *extra]) == 0
     output = capsys.readouterr().out

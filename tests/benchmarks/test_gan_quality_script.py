@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -14,7 +13,7 @@ import zoo
 from zoo.data import load_mnist
 from zoo.export import METADATA_FILE, export_model
 from zoo.registry import get_entry
-from helpers import REPO
+from helpers import benchmark_script
 
 EXPECTED_KEYS = {
     "entry", "model", "conditional", "data", "train_split", "held_out_split", "classifier",
@@ -23,14 +22,6 @@ EXPECTED_KEYS = {
     "mean_confidence", "feature_dim", "frechet_distance", "frechet_distance_real_floor",
     "conditional_accuracy", "seconds",
 }
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("gan_quality",
-                                                  REPO / "benchmarks" / "gan_quality.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +33,7 @@ def exports(tmp_path_factory) -> dict[str, Path]:
 
 
 def _run(capsys, *flags: str) -> tuple[int, str, str]:
-    code = _script().main(list(flags))
+    code = benchmark_script("gan_quality").main(list(flags))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -73,7 +64,7 @@ def _check_figures(result: dict) -> None:
 def _check_against_the_classifier(result: dict, export: Path, data_dir: Path, run_dir: Path,
                                   count: int, chunk: int) -> None:
     """Recomputes the classifier figures from the cached classifier and the same draws."""
-    script = _script()
+    script = benchmark_script("gan_quality")
     train_images, train_labels = load_mnist("train", data_dir)
     held_images, held_labels = load_mnist("test", data_dir)
     classifier, trained_now = script.load_or_train_classifier(run_dir, train_images, train_labels,
@@ -144,7 +135,7 @@ def test_conditional_export_draws_each_class_equally_and_reports_accuracy(
 
 
 def test_sample_images_uses_a_fresh_seed_per_call_and_labels_each_class(exports):
-    script = _script()
+    script = benchmark_script("gan_quality")
     dcgan, cgan = zoo.load(exports["dcgan_mnist"]), zoo.load(exports["cgan_mnist"])
     assert not script.is_conditional(dcgan) and script.is_conditional(cgan)
     images, labels = script.sample_images(dcgan, 10, seed=3, chunk=4)
@@ -159,7 +150,7 @@ def test_sample_images_uses_a_fresh_seed_per_call_and_labels_each_class(exports)
 
 
 def test_reverse_kl_to_uniform_limits():
-    script = _script()
+    script = benchmark_script("gan_quality")
     assert script.reverse_kl_to_uniform(np.full(10, 0.1)) == pytest.approx(0.0, abs=1e-12)
     assert script.reverse_kl_to_uniform(np.eye(10)[3]) == pytest.approx(math.log(10))
     assert script.reverse_kl_to_uniform(np.array([0.5, 0.5, 0, 0])) == pytest.approx(math.log(2))
@@ -201,4 +192,4 @@ def test_an_export_of_another_entry_is_refused(exports, mnist_idx_dir, tmp_path,
                                  ["--classifier-epochs", "0"], ["--entry", "vae_mnist"]])
 def test_bad_flags_are_refused(bad):
     with pytest.raises(SystemExit):
-        _script().main(bad)
+        benchmark_script("gan_quality").main(bad)

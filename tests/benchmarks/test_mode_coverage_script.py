@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import pytest
 
-from helpers import REPO
+from helpers import benchmark_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "mode_coverage_benchmark", REPO / "benchmarks" / "mode_coverage.py")
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses resolve annotations through sys.modules.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("mode_coverage")
 
 
 @pytest.mark.parametrize("dataset", ["ring", "grid"])

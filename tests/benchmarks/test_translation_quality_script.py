@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -13,16 +11,11 @@ import tensorflow as tf
 import zoo
 from zoo.export import METADATA_FILE, export_model
 from zoo.registry import get_entry
-from helpers import REPO
+from helpers import benchmark_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location(
-        "translation_quality", REPO / "benchmarks" / "translation_quality.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("translation_quality")
 
 
 def _export(entry: str, root, **config):

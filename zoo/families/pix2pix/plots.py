@@ -9,20 +9,9 @@ from typing import Any
 import numpy as np
 
 from zoo.families.pix2pix.export import to_generator_range, to_unit_range
-from zoo.images import save_png, tile
+from zoo.images import example_rows, save_png
 
 MAX_ROWS = 8
-
-
-def _rgb(images: np.ndarray) -> np.ndarray:
-    """Images as three channels: grey repeated, a second channel padded with zeros, extra
-    channels beyond the third left out."""
-    channels = images.shape[-1]
-    if channels == 1:
-        return np.repeat(images, 3, axis=-1)
-    if channels == 2:
-        return np.concatenate([images, np.zeros_like(images[..., :1])], axis=-1)
-    return images[..., :3]
 
 
 def translation_grid(inputs: np.ndarray, outputs: np.ndarray,
@@ -44,11 +33,7 @@ def translation_grid(inputs: np.ndarray, outputs: np.ndarray,
         >>> grid.shape, float(grid[0, 0].min()), float(grid[0, 5].min())
         ((9, 14, 3), 0.0, 1.0)
     """
-    columns = [np.asarray(images, np.float32)[:MAX_ROWS] for images in (inputs, outputs, targets)]
-    if len({images.shape[-1] for images in columns}) > 1:
-        columns = [_rgb(images) for images in columns]
-    # Interleaved so that tile() lays out example i as row i.
-    return tile(np.stack(columns, axis=1).reshape(-1, *columns[0].shape[1:]), columns=3)
+    return example_rows([inputs, outputs, targets], rows=MAX_ROWS)
 
 
 def preview(model: Any, held_out: dict[str, np.ndarray], seed: int) -> np.ndarray:

@@ -79,7 +79,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="examples in the picture (default: 8 digits, every facade)")
     parser.add_argument("--update-metadata", action="store_true",
                         help="record the figures in the export's zoo.json")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.rows is not None and args.rows < 1:
+        parser.error(f"--rows must be positive; got {args.rows}")
+    return args
 
 
 def _load(name: str | None, entry: str) -> zoo.ExportedModel:

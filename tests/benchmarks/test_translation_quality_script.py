@@ -73,3 +73,9 @@ def test_an_export_of_another_entry_is_refused(tmp_path, capsys):
     assert _script().main(["--entry", "pix2pix_facades", "--model", str(model)]) == 2
     assert "is an export of 'pix2pix_mnist_inpaint', not 'pix2pix_facades'" in \
         capsys.readouterr().err
+
+
+def test_a_non_positive_rows_flag_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _script().main(["--rows", "0"])
+    assert exit_info.value.code == 2 and "--rows must be positive; got 0" in capsys.readouterr().err

@@ -250,6 +250,16 @@ def test_pix2pix_facades_trains_from_a_paired_folder_and_exports_translate(tmp_p
             "--filters", "4", "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out)]))
 
 
+def test_a_model_flag_the_model_refuses_is_one_error_line_and_writes_nothing(tmp_path, capsys):
+    folder = _facades_folder(tmp_path / "facades")
+    assert main("pix2pix_facades", [
+        "--data-dir", str(folder), "--validation-split", "test", "--image-size", "48",
+        "--out", str(tmp_path / "run"), "--export-dir", str(tmp_path / "exported")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: image_size must be a power of two")
+    assert not (tmp_path / "run").exists() and not (tmp_path / "exported").exists()
+
+
 def test_pix2pix_facades_offline_without_data_dir_is_one_sentence(tmp_path):
     result = subprocess.run(
         [sys.executable, str(RECIPES / "pix2pix_facades.py"), "--out", str(tmp_path / "run"),

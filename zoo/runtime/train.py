@@ -180,13 +180,15 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     image_size = config.get("image_size")
     held_out = (validation or examples).held_out(HELD_OUT_COUNT, image_size)
     jit_compile = _resolve_jit(args.jit_compile)
+    with strategy.scope():
+        # Built before anything is written: a model flag it refuses leaves no run behind.
+        model = build_model(entry, config, steps, args.epochs, jit_compile, args.learning_rate,
+                            seed=args.seed)
     # Everything that can be refused has been checked: only now does the run write.
     if run:
         run.save()
 
     with strategy.scope():
-        model = build_model(entry, config, steps, args.epochs, jit_compile, args.learning_rate,
-                            seed=args.seed)
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         checkpoint = tf.train.Checkpoint(epoch=epoch, **training_state(model))
     checkpoint_dir = args.out / "checkpoints" if chief else Path(tempfile.mkdtemp())

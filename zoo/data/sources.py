@@ -5,6 +5,10 @@
 - `mnist_inpaint`: `input` and `target` float 32x32x1, and `label`; as `mnist`.
 - `facades`: `input` label map and `target` photo, RGB, from the pix2pix
   authors' archive, or from a paired folder in `--data-dir`.
+- `horse2zebra`: unpaired horses (A) and zebras (B), RGB, from tensorflow-datasets
+  (`cycle_gan/horse2zebra`), or from an unpaired folder in `--data-dir`.
+- `mnist_restyle`: unpaired plain digits (A, the first half of the split) and
+  restyled digits (B, the second half through `zoo.data.tasks.restyle`); as `mnist`.
 
 A new data set is a loader here and a name in `DATASETS`; the runtime reads
 entries' data only through `load_examples` and the streams of what it returns
@@ -21,13 +25,21 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from zoo.data.examples import Examples, UnpairedExamples
-from zoo.data.folders import PAIRED_SPLITS, image_files, paired_folder
+from zoo.data.folders import (PAIRED_SPLITS, UNPAIRED_SPLITS, image_files, paired_folder,
+                              unpaired_folder)
 from zoo.data.mnist import load_mnist
 from zoo.data.network import first_line, probe
-from zoo.data.tasks import inpainting_pair
-from zoo.errors import DataUnavailableError
+from zoo.data.splits import parse_split
+from zoo.data.tasks import inpainting_pair, plain_rgb, restyled
+from zoo.errors import DataError, DataUnavailableError
 
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
+HORSE2ZEBRA_TFDS = "cycle_gan/horse2zebra"
+# Where tensorflow-datasets downloads it from (the authors' archive).
+HORSE2ZEBRA_URL = "https://efrosgans.eecs.berkeley.edu/cyclegan/datasets/horse2zebra.zip"
+HORSE2ZEBRA_LAYOUT = ("a folder with trainA/, trainB/, testA/ and testB/ subfolders of images, "
+                      "horses in the *A folders and zebras in the *B folders (the CycleGAN "
+                      "authors' horse2zebra layout)")
 FACADES_LAYOUT = ("a folder with train/, val/ and test/ subfolders of side-by-side JPEGs, the "
                   "photo on the left and its label map on the right (the pix2pix authors' "
                   "facades layout)")
@@ -42,6 +54,21 @@ def _mnist_inpaint(split: str, data_dir: Path | None) -> Examples:
     images, labels = load_mnist(split, data_dir)
     return Examples({"image": images, "label": labels},
                     f"{len(images)} MNIST digits to inpaint ({split})", transform=inpainting_pair)
+
+
+def _mnist_restyle(split: str, data_dir: Path | None) -> UnpairedExamples:
+    images, labels = load_mnist(split, data_dir)
+    half = len(images) // 2
+    if not half:
+        raise DataError(f"MNIST split {split!r} holds {len(images)} digit(s); the restyling "
+                        "task needs at least two (the first half plain, the second restyled).")
+    domains = {
+        "a": Examples({"image": images[:half], "label": labels[:half]},
+                      f"{half} plain MNIST digits", transform=plain_rgb),
+        "b": Examples({"image": images[half:], "label": labels[half:]},
+                      f"{len(images) - half} restyled MNIST digits", transform=restyled)}
+    return UnpairedExamples(domains, f"{half} plain and {len(images) - half} restyled MNIST "
+                                     f"digits ({split}: A its first half, B its second)")
 
 
 def keras_datasets_dir() -> Path:
@@ -115,10 +142,100 @@ def _facades(split: str, data_dir: Path | None) -> Examples:
                                    f"--data-dir FOLDER, {FACADES_LAYOUT}.") from error
 
 
+def _suffix(encoded: bytes) -> str:
+    return ".png" if encoded.startswith(b"\x89PNG") else ".jpg"
+
+
+def _write_tfds_split(dataset, folder: Path) -> None:
+    """One tfds split of encoded images, written file by file as the authors' folders hold them."""
+    import tensorflow_datasets as tfds
+
+    folder.mkdir()
+    for index, example in enumerate(tfds.as_numpy(dataset)):
+        encoded = bytes(example["image"])
+        (folder / f"{index:05d}{_suffix(encoded)}").write_bytes(encoded)
+
+
+def horse2zebra_folder(cache: Path | None = None) -> Path:
+    """horse2zebra in the authors' layout, written once from tensorflow-datasets' copy.
+
+    tensorflow-datasets reads (or, with network access, downloads and prepares)
+    `cycle_gan/horse2zebra` in its data folder (`$TFDS_DATA_DIR` or its default); its encoded JPEGs are written unchanged into
+    `trainA/ trainB/ testA/ testB/` of a staging folder, which is renamed into
+    `<cache>/horse2zebra` only when complete. Training then reads files like any
+    `--data-dir` copy, decoding them as the stream runs.
+
+    Raises:
+        DataUnavailableError: tensorflow-datasets has no copy and none can be downloaded.
+    """
+    cache = Path(cache or keras_datasets_dir())
+    root = cache / "horse2zebra"
+    hint = f"pass --data-dir FOLDER, {HORSE2ZEBRA_LAYOUT}"
+    if root.is_dir():
+        return root
+    import tensorflow_datasets as tfds
+
+    def unavailable(reason: str) -> DataUnavailableError:
+        return DataUnavailableError(f"Could not load horse2zebra: tensorflow-datasets could not "
+                                    f"prepare {HORSE2ZEBRA_TFDS!r} ({reason}); {hint}.")
+
+    splits = [f"{base}{domain}" for base in UNPAIRED_SPLITS for domain in "AB"]
+    try:
+        # $TFDS_DATA_DIR read now, not when tensorflow-datasets was imported.
+        builder = tfds.builder(HORSE2ZEBRA_TFDS, data_dir=os.environ.get("TFDS_DATA_DIR"))
+    except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
+        raise unavailable(first_line(error)) from error
+
+    def read(split: str):
+        return builder.as_dataset(split=split, decoders={"image": tfds.decode.SkipDecoding()})
+
+    try:
+        # Reading first: a prepared copy (or mocked data) needs no network.
+        read(splits[0])
+    except AssertionError:
+        # tensorflow-datasets' "no data in data_dir"; on a prepared builder, a real failure.
+        if builder.is_prepared():
+            raise
+        reason = probe(HORSE2ZEBRA_URL)
+        if reason is not None:
+            raise unavailable(reason)
+        try:
+            builder.download_and_prepare()
+        except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
+            raise unavailable(first_line(error)) from error
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cache, prefix=".horse2zebra-"))
+    try:
+        for split in splits:
+            _write_tfds_split(read(split), staging / split)
+        staging.rename(root)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
+def _horse2zebra(split: str, data_dir: Path | None) -> UnpairedExamples:
+    parse_split(split, UNPAIRED_SPLITS, "horse2zebra")  # a bad split is refused before any work
+    if data_dir is None:
+        root = horse2zebra_folder()
+    else:
+        root = Path(data_dir)
+        if not root.is_dir():
+            raise DataUnavailableError(f"There is no folder {root}; pass --data-dir FOLDER, "
+                                       f"{HORSE2ZEBRA_LAYOUT}.")
+    try:
+        return unpaired_folder(root, split, dataset="horse2zebra")
+    except DataUnavailableError as error:
+        raise DataUnavailableError(f"Could not load horse2zebra split {split!r}: {error} Pass "
+                                   f"--data-dir FOLDER, {HORSE2ZEBRA_LAYOUT}.") from error
+
+
 DATASETS: Mapping[str, Callable[[str, Path | None], Examples | UnpairedExamples]] = {
     "mnist": _mnist,
     "mnist_inpaint": _mnist_inpaint,
     "facades": _facades,
+    "horse2zebra": _horse2zebra,
+    "mnist_restyle": _mnist_restyle,
 }
 
 

@@ -170,6 +170,10 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
     ("vae_mnist", 30, ()), ("dcgan_mnist", 8, ()),
     # A decaying learning-rate schedule and two optimizers: resumed at the same step.
     ("pix2pix_mnist_inpaint", 12, ("--filters", "8")),
+    # Four networks, two optimizers, a decaying schedule and the image pools, which must be
+    # restored for the discriminators to see the same images as in the uninterrupted run.
+    ("cyclegan_mnist_restyle", 10, ("--train-split", "train", "--validation-split", "test",
+                                    "--filters", "2", "--residual-blocks", "1")),
 ])
 def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retrained(
         tmp_path, mnist_idx_dir, entry, epochs, extra):

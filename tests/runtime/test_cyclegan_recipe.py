@@ -1,0 +1,101 @@
+"""The CycleGAN recipes as a user runs them: tensorflow-datasets, a folder, offline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.runtime.train import main
+from helpers import REPO
+
+TINY = ("--image-size", "32", "--filters", "2", "--residual-blocks", "1", "--epochs", "2",
+        "--steps-per-epoch", "2")
+
+
+def _unpaired_folder(root: Path, count: int = 3) -> Path:
+    rng = np.random.default_rng(0)
+    for folder in ("trainA", "trainB", "testA", "testB"):
+        (root / folder).mkdir(parents=True)
+        for index in range(count):
+            pixels = rng.integers(0, 256, (40 + index, 36, 3), np.uint8)
+            (root / folder / f"{index}.jpg").write_bytes(tf.io.encode_jpeg(pixels).numpy())
+    grey = rng.integers(0, 256, (36, 36, 1), np.uint8)
+    (root / "trainB" / "grey.jpg").write_bytes(tf.io.encode_jpeg(grey).numpy())
+    return root
+
+
+def _check_export(version: Path, out: Path) -> None:
+    loaded = zoo.load(version)
+    assert list(loaded.signatures) == ["a_to_b", "b_to_a"]
+    assert loaded.metadata["model_config"]["image_size"] == 32
+    assert loaded.metadata["training"]["augment"] == "jitter"
+    assert loaded.metadata["training"]["schedule"] == "linear_decay"
+    photo = np.full((1, 48, 36, 3), 0.5, np.float32)  # any size divisible by 4
+    assert loaded.a_to_b(photo).shape == loaded.b_to_a(photo).shape == (1, 48, 36, 3)
+    assert {"translations.png", "history.png"} <= {path.name for path in (out / "plots").iterdir()}
+    history = (out / "history.csv").read_text().splitlines()[0].split(",")
+    assert {"g_ab", "g_ba", "cycle_a", "cycle_b", "identity_a", "identity_b", "d_a",
+            "d_b"} <= set(history)
+    assert sorted(path.name for path in (out / "samples").iterdir()) == [
+        "epoch_0001.png", "epoch_0002.png"]
+
+
+def test_horse2zebra_trains_from_a_folder_with_greyscale_files(tmp_path):
+    out = tmp_path / "run"
+    assert main("cyclegan_horse2zebra", [
+        "--data-dir", str(_unpaired_folder(tmp_path / "h2z")), *TINY, "--out", str(out),
+        "--export-dir", str(tmp_path / "exported")]) == 0
+    _check_export(tmp_path / "exported" / "cyclegan_horse2zebra" / "1", out)
+
+
+def test_horse2zebra_trains_from_tensorflow_datasets_by_default(tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    out = tmp_path / "run"
+    with tfds.testing.mock_data(num_examples=4):
+        assert main("cyclegan_horse2zebra", [*TINY, "--out", str(out), "--export-dir",
+                                             str(tmp_path / "exported")]) == 0
+    _check_export(tmp_path / "exported" / "cyclegan_horse2zebra" / "1", out)
+
+
+def test_horse2zebra_offline_without_data_dir_is_one_sentence_and_writes_nothing(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "recipes" / "cyclegan_horse2zebra.py"), "--out",
+         str(tmp_path / "run"), "--export-dir", str(tmp_path / "exported")],
+        capture_output=True, text=True, timeout=300,
+        env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(tmp_path / "keras"),
+                          "TFDS_DATA_DIR": str(tmp_path / "tfds"),
+                          "HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+                          "HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+                          "NO_PROXY": "", "no_proxy": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [result.stderr.strip().splitlines()[-1]]
+    assert errors[0].startswith("error: Could not load horse2zebra")
+    assert "--data-dir" in errors[0] and "trainA/, trainB/, testA/ and testB/" in errors[0]
+    written = (tmp_path / "run", tmp_path / "exported", tmp_path / "keras" / "datasets")
+    assert not any(path.exists() for path in written)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (("--image-size", "30"), "image_size must be a multiple of 4"),
+    (("--residual-blocks", "0"), "--residual-blocks must be positive"),
+])
+def test_bad_model_flags_are_one_error_line(tmp_path, flags, message):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "recipes" / "cyclegan_horse2zebra.py"), "--data-dir",
+         str(_unpaired_folder(tmp_path / "h2z", count=1)), *flags, "--out",
+         str(tmp_path / "run")],
+        capture_output=True, text=True, timeout=300, env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "run").exists()

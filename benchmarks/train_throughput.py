@@ -16,6 +16,8 @@ the training crops):
 
     python benchmarks/train_throughput.py --entry vae_mnist
     python benchmarks/train_throughput.py --entry pix2pix_facades --image-size 128
+    python benchmarks/train_throughput.py --entry cyclegan_horse2zebra --image-size 128 \
+        --filters 32 --residual-blocks 6
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ from zoo.runtime.train import build_model
 # Where ../shared/data keeps each data set, and the split the shipped demos train on.
 DEFAULT_DATA = {"mnist": ("../shared/data/mnist", "test[:8000]"),
                 "mnist_inpaint": ("../shared/data/mnist", "test[:8000]"),
-                "facades": ("../shared/data/facades_crops", "train")}
+                "mnist_restyle": ("../shared/data/mnist", "test[:8000]"),
+                "facades": ("../shared/data/facades_crops", "train"),
+                "horse2zebra": ("../shared/data/horse2zebra", "train")}
+
+
+# Model config values the benchmark can override, as the recipes' flags do.
+MODEL_FLAGS = ("image_size", "filters", "residual_blocks")
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -64,12 +72,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "for the folder data sets")
     parser.add_argument("--image-size", type=int, default=None,
                         help="image size of the translation entries (default: the entry's)")
+    parser.add_argument("--filters", type=int, default=None,
+                        help="filters of the translation entries (default: the entry's)")
+    parser.add_argument("--residual-blocks", type=int, default=None,
+                        help="residual blocks of CycleGAN entries (default: the entry's)")
     parser.add_argument("--batch-size", type=int, default=None, help="default: the entry's")
     parser.add_argument("--steps", type=int, default=30, help="steps per timed epoch")
     parser.add_argument("--runs", type=int, default=5, help="timed epochs (after one warm-up)")
     parser.add_argument("--jit-compile", action="store_true", help="XLA-compile the step")
     args = parser.parse_args(argv)
-    for name in ("batch_size", "steps", "runs", "image_size"):
+    for name in ("batch_size", "steps", "runs", *MODEL_FLAGS):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be positive; got {value}")
@@ -91,11 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     batch_size = args.batch_size or entry.batch_size
     data_dir, split = DEFAULT_DATA.get(entry.data.dataset, (None, entry.data.train_split))
     config = dict(entry.model_config)
-    if args.image_size is not None:
-        if "image_size" not in config:
-            print(f"error: {entry.name} has no image size; drop --image-size.", file=sys.stderr)
+    for key in MODEL_FLAGS:
+        if getattr(args, key) is None:
+            continue
+        flag = f"--{key.replace('_', '-')}"
+        if key not in config:
+            print(f"error: {entry.name} has no {key}; drop {flag}.", file=sys.stderr)
             return 2
-        config["image_size"] = args.image_size
+        config[key] = getattr(args, key)
     try:
         examples = load_examples(entry.data.dataset, args.split or split,
                                  args.data_dir or data_dir)

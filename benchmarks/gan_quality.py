@@ -103,23 +103,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def build_classifier(num_classes: int = NUM_CLASSES, feature_units: int = 128) -> keras.Model:
+def build_classifier(num_classes: int = NUM_CLASSES, feature_units: int = 128,
+                     image_shape: tuple[int, int, int] = IMAGE_SHAPE) -> keras.Model:
     """A small MNIST CNN whose penultimate dense layer, `features`, is the feature space.
 
     Args:
         num_classes: number of softmax outputs.
         feature_units: width of the `features` layer (ReLU), the space the Fréchet
             distance is computed in.
+        image_shape: (height, width, channels) of the images: greyscale MNIST by
+            default, (28, 28, 3) for digits in colour.
 
     Returns:
-        An uncompiled functional model from (batch, 28, 28, 1) images in [0, 1] to class
-        probabilities.
+        An uncompiled functional model from (batch, *image_shape) images in [0, 1] to
+        class probabilities.
 
     Example:
         >>> build_classifier().get_layer("features").units
         128
+        >>> build_classifier(image_shape=(28, 28, 3)).input_shape
+        (None, 28, 28, 3)
     """
-    inputs = keras.Input(IMAGE_SHAPE, name="images")
+    inputs = keras.Input(tuple(image_shape), name="images")
     x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
     x = keras.layers.MaxPooling2D()(x)
     x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
@@ -148,7 +153,8 @@ def _training_record(images: np.ndarray, labels: np.ndarray, epochs: int,
 
 
 def load_or_train_classifier(run_dir: str | os.PathLike, images: np.ndarray, labels: np.ndarray,
-                             epochs: int, batch_size: int) -> tuple[keras.Model, bool]:
+                             epochs: int, batch_size: int, run_dir_flag: str = "--run-dir"
+                             ) -> tuple[keras.Model, bool]:
     """The classifier cached in `run_dir`, or one trained now and cached there.
 
     The model is written under a temporary name in `run_dir` and renamed into place, so
@@ -157,10 +163,12 @@ def load_or_train_classifier(run_dir: str | os.PathLike, images: np.ndarray, lab
 
     Args:
         run_dir: the folder holding `classifier.keras`; created when missing.
-        images: uint8 training images, (N, 28, 28, 1).
+        images: training images, (N, 28, 28, 1) uint8 in [0, 255] or float in [0, 1];
+            the classifier takes images of their shape, (N, 28, 28, 3) for colour.
         labels: their digits, (N,).
         epochs: training epochs.
         batch_size: training batch.
+        run_dir_flag: the command-line flag that sets `run_dir`, named in the error.
 
     Returns:
         `(classifier, trained_now)`.
@@ -188,12 +196,12 @@ def load_or_train_classifier(run_dir: str | os.PathLike, images: np.ndarray, lab
                                       for key in differing)
                 raise ClassifierCacheError(
                     f"the cached classifier {path} was trained with {described}; pass another "
-                    "--run-dir, or delete it to train a new one.")
+                    f"{run_dir_flag}, or delete it to train a new one.")
             return keras.models.load_model(path, compile=False), False
         # A classifier of unknown provenance cannot be trusted to match; it is replaced.
 
     keras.utils.set_random_seed(CLASSIFIER_SEED)
-    classifier = build_classifier()
+    classifier = build_classifier(image_shape=images.shape[1:])
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     classifier.fit(_to_unit(images), labels, epochs=epochs, batch_size=batch_size, verbose=0)
@@ -219,8 +227,10 @@ def classify(classifier: keras.Model, images: np.ndarray) -> tuple[np.ndarray, n
     """The classifier's penultimate features and class probabilities for images.
 
     Args:
-        classifier: a model from `build_classifier` (trained or loaded).
-        images: (N, 28, 28, 1) images, uint8 in [0, 255] or float in [0, 1].
+        classifier: a model from `build_classifier` (trained or loaded), or any model
+            with a `features` layer and class probabilities as its output.
+        images: images of the classifier's input shape ((N, 28, 28, 1) for MNIST),
+            uint8 in [0, 255] or float in [0, 1].
 
     Returns:
         `(features, probabilities)`, float32 of shapes (N, feature units) and (N, classes).
@@ -275,7 +285,7 @@ def sample_images(exported: ExportedModel, count: int, seed: int,
 
     Example:
         >>> images, labels = sample_images(zoo.load("dcgan_mnist"), 100, seed=0)  # doctest: +SKIP
-        >>> images.shape, labels
+        >>> images.shape, labels  # doctest: +SKIP
         ((100, 28, 28, 1), None)
     """
     inputs = {spec.name: spec for spec in exported.signatures["sample"].inputs}

@@ -6,45 +6,129 @@
   `--lambda-gan 0` (the paper's Table 1 comparison, on a task with a known
   answer). For each: the mean L1 to the true digit (whole image and the blanked
   half), the accuracy of the MNIST classifier of `gan_quality.py` (cached in
-  the same folder) on the completed digits against their labels, and the
-  Fréchet distance of its features between the completions and the real
-  held-out digits. Target: L1+cGAN's Fréchet distance at most 0.7x the
+  the same folder, `--run-dir`) on the completed digits against their labels,
+  and the Fréchet distance of its features between the completions and the
+  real held-out digits. Target: L1+cGAN's Fréchet distance at most 0.7x the
   L1-only model's, with accuracy within 2 points.
 - `pix2pix_facades`: the mean L1 on the test pairs (label map -> photo, at the
   model's size) and the pairs as a picture: input | output | target.
+- `cyclegan_mnist_restyle`: every digit a of `--split` (default the held-out
+  `test[8000:]`) is translated by `a_to_b`; the restyling transform T the model
+  never saw gives the true answer T(a). For the model and, with `--ablation`,
+  for the same command trained with `--lambda-cycle 0` (the paper's cycle-off
+  ablation): the mean L1 of a_to_b(a) to T(a); label preservation, the share
+  of a_to_b(a) that a classifier trained on restyled digits (T of
+  `--classifier-train-split`, default `test[:8000]`, with their labels; the
+  classifier of `gan_quality.py` on RGB, cached in `--classifier-run-dir`)
+  calls a's digit; and the cycle L1 of b_to_a(a_to_b(a)) to a. Beside them the
+  identity baseline (a itself: its L1 to T(a), the share of plain digits the
+  classifier gets right) and the classifier's own accuracy on T(a), the
+  ceiling. Target: label preservation at least 95% with the cycle loss.
+- `cyclegan_horse2zebra`: a small horse-vs-zebra CNN (`build_domain_classifier`)
+  is trained at the model's size on `--classifier-train-split` (default
+  `train`: trainA horses, trainB zebras, random mirroring) and cached in
+  `--classifier-run-dir`. On the test horses (testA) and zebras (testB): the
+  share of translated horses it calls zebras and of translated zebras it calls
+  horses, and the Fréchet distance of its features between the translations
+  and the real test images of the target domain; beside them the identity
+  baseline (the untranslated images) and the classifier's accuracy on the
+  untranslated test images. Target: at least 80% of the translated test horses
+  called zebras.
+
+A cached classifier is reused only if its record (classifier.json: architecture,
+a hash of its training data, epochs, seed) matches this run's; a cache trained
+otherwise is refused, one without a record is replaced.
 
 Prints a table and, last, the figures as one JSON line; `--picture` saves the
-grid; `--update-metadata` records the figures in the export's zoo.json under
-`evaluation.translation_quality`.
+grid (default runs/translation_quality/<entry>.png); `--update-metadata`
+records the figures in the export's zoo.json under `evaluation.translation_quality`.
 
     python benchmarks/translation_quality.py --entry pix2pix_mnist_inpaint \\
         --ablation runs/pix2pix_mnist_inpaint_l1_exported/pix2pix_mnist_inpaint/1
     python benchmarks/translation_quality.py --entry pix2pix_facades --split test
+    python benchmarks/translation_quality.py --entry cyclegan_mnist_restyle \\
+        --ablation runs/cycle_off_exported/cyclegan_mnist_restyle/1
+    python benchmarks/translation_quality.py --entry cyclegan_horse2zebra \\
+        --data-dir ../shared/data/horse2zebra
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import importlib.util
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 import zoo
-from zoo.data import load_examples
+from zoo.data import load_examples, load_mnist
+from zoo.data.augment import resize
+from zoo.data.folders import decode_rgb
+from zoo.data.tasks import plain_rgb, restyle
 from zoo.errors import ConfigurationError, ZooError
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.export import record_evaluation
-from zoo.images import example_rows, save_png
+from zoo.images import example_rows, save_png, write_atomically
 from zoo.registry import get_entry
 
-ENTRIES = {"pix2pix_mnist_inpaint": ("../shared/data/mnist", "test[8000:]"),
-           "pix2pix_facades": ("../shared/data/facades_crops", "test")}
+
+@dataclasses.dataclass(frozen=True)
+class EntryDefaults:
+    """What an entry's evaluation reads when no flag says otherwise.
+
+    Attributes:
+        data_dir: the data set's folder.
+        split: the held-out split.
+        classifier_train_split: what the entry's classifier is trained on; None for none.
+        classifier_epochs: its training epochs when it is not cached.
+        classifier_run_dir: the folder caching the entry's own classifier; None when it
+            has none of its own (the inpainting entry shares gan_quality.py's, `--run-dir`).
+        rows: examples in the picture; None for all.
+    """
+
+    data_dir: str
+    split: str
+    classifier_train_split: str | None = None
+    classifier_epochs: int | None = None
+    classifier_run_dir: str | None = None
+    rows: int | None = 8
+
+
+ENTRIES = {
+    "pix2pix_mnist_inpaint": EntryDefaults("../shared/data/mnist", "test[8000:]", "test[:8000]",
+                                           10),
+    "pix2pix_facades": EntryDefaults("../shared/data/facades_crops", "test", rows=None),
+    "cyclegan_mnist_restyle": EntryDefaults("../shared/data/mnist", "test[8000:]", "test[:8000]",
+                                            10, "runs/translation_quality/restyle_classifier"),
+    "cyclegan_horse2zebra": EntryDefaults("../shared/data/horse2zebra", "test", "train", 8,
+                                          "runs/translation_quality/horse2zebra_classifier"),
+}
+# The entries with an ablation: the model config key that is 0 in it, and its row's name.
+ABLATIONS = {"pix2pix_mnist_inpaint": ("lambda_gan", "L1 only (lambda_gan=0)"),
+             "cyclegan_mnist_restyle": ("lambda_cycle", "cycle off (lambda_cycle=0)")}
 CHUNK = 256
+# At most this many pixels per translated chunk: 256 images of 32x32, 4 of 256x256.
+CHUNK_PIXELS = CHUNK * 32 * 32
+MNIST_CLASSIFIER_BATCH = 64
+LABEL_PRESERVATION_TARGET = 0.95
+CALLED_ZEBRA_TARGET = 0.8
+
+HORSE, ZEBRA = 0, 1
+# Bumped whenever build_domain_classifier or its training changes, so that an older
+# cache is not reused.
+DOMAIN_CLASSIFIER_ARCHITECTURE = "flip-cnn16-32-64-128-stride2-bn0.9-gap-dense128-v1"
+DOMAIN_CLASSIFIER_BATCH = 32
+DOMAIN_CLASSIFIER_SEED = 0
 
 
 def _gan_quality():
@@ -56,6 +140,14 @@ def _gan_quality():
     return module
 
 
+# The flags that apply to some entries only, and those entries.
+_OWN_CLASSIFIER = sorted(name for name, entry in ENTRIES.items() if entry.classifier_run_dir)
+_ANY_CLASSIFIER = sorted(name for name, entry in ENTRIES.items()
+                         if entry.classifier_train_split)
+_ENTRY_FLAGS = {"ablation": sorted(ABLATIONS), "classifier_run_dir": _OWN_CLASSIFIER,
+                "classifier_train_split": _ANY_CLASSIFIER, "classifier_epochs": _ANY_CLASSIFIER}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -63,25 +155,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", default=None, help="export name or directory (default: the "
                         "entry's newest export)")
     parser.add_argument("--ablation", default=None,
-                        help="the L1-only export (lambda_gan=0) to compare with (inpainting)")
+                        help="the export to compare with: the L1-only one (lambda_gan=0) for "
+                             "inpainting, the cycle-off one (lambda_cycle=0) for restyling")
     parser.add_argument("--data-dir", default=None, help="default: the data set's folder in "
                         "../shared/data")
     parser.add_argument("--split", default=None, help="held-out split (default: test[8000:] "
-                        "for MNIST, test for facades)")
-    parser.add_argument("--classifier-train-split", default="test[:8000]",
-                        help="MNIST images the classifier is trained on, when not cached")
+                        "for MNIST, test for facades and horse2zebra)")
+    parser.add_argument("--classifier-train-split", default=None,
+                        help="what the classifier is trained on, when not cached (default: "
+                             "test[:8000] for MNIST, train for horse2zebra)")
+    parser.add_argument("--classifier-epochs", type=int, default=None,
+                        help="training epochs of the classifier, when not cached (default: 10 "
+                             "for MNIST, 8 for horse2zebra)")
     parser.add_argument("--run-dir", default="runs/gan_quality",
-                        help="folder caching the MNIST classifier (shared with gan_quality.py)")
+                        help="folder caching the inpainting entry's MNIST classifier (shared "
+                             "with gan_quality.py)")
+    parser.add_argument("--classifier-run-dir", default=None,
+                        help="folder caching the CycleGAN entries' classifier (default: "
+                             "runs/translation_quality/restyle_classifier or "
+                             "horse2zebra_classifier)")
     parser.add_argument("--picture", type=Path, default=None,
                         help="PNG of the held-out examples (default: runs/translation_quality/"
                              "<entry>.png)")
     parser.add_argument("--rows", type=int, default=None,
-                        help="examples in the picture (default: 8 digits, every facade)")
+                        help="examples in the picture (default: 8, every facade)")
     parser.add_argument("--update-metadata", action="store_true",
                         help="record the figures in the export's zoo.json")
     args = parser.parse_args(argv)
     if args.rows is not None and args.rows < 1:
         parser.error(f"--rows must be positive; got {args.rows}")
+    if args.classifier_epochs is not None and args.classifier_epochs < 1:
+        parser.error(f"--classifier-epochs must be positive; got {args.classifier_epochs}")
+    for name, entries in _ENTRY_FLAGS.items():
+        if getattr(args, name) is not None and args.entry not in entries:
+            parser.error(f"--{name.replace('_', '-')} does not apply to {args.entry}; only to "
+                         f"{', '.join(entries)}")
+    defaults = ENTRIES[args.entry]
+    for name in ("data_dir", "split", "classifier_train_split", "classifier_epochs",
+                 "classifier_run_dir"):
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(defaults, name))
     return args
 
 
@@ -92,23 +205,92 @@ def _load(name: str | None, entry: str) -> zoo.ExportedModel:
     return model
 
 
+def _load_ablation(name: str, entry: str) -> zoo.ExportedModel:
+    """The ablation's export, refused unless trained with its entry's ablated weight at 0."""
+    ablation = _load(name, entry)
+    key, _ = ABLATIONS[entry]
+    value = ablation.metadata["model_config"].get(key)
+    if value != 0:
+        raise ConfigurationError(f"--ablation {ablation.path} was trained with {key}={value}; the "
+                                 f"ablation is the model trained with --{key.replace('_', '-')} "
+                                 "0.")
+    return ablation
+
+
+def _image_size(model: zoo.ExportedModel) -> int:
+    return model.metadata["model_config"]["image_size"]
+
+
+def _version(model: zoo.ExportedModel) -> str:
+    return f"{model.name} version {model.path.name}"
+
+
 def held_out(entry: str, split: str, data_dir: str, image_size: int) -> dict[str, np.ndarray]:
     """The held-out examples as the model's data layer gives them (no augmentation)."""
     examples = load_examples(get_entry(entry).data.dataset, split, data_dir)
     return examples.held_out(len(examples), image_size)
 
 
-def translate(model: zoo.ExportedModel, inputs: np.ndarray) -> np.ndarray:
-    """The model's outputs for every input, in chunks, with progress."""
+def restyle_held_out(split: str, data_dir: str) -> dict[str, np.ndarray]:
+    """Every digit of an MNIST split as domain A, with its label and its true answer T(a).
+
+    Returns:
+        `{"a": plain digits, "target": T(a), "label": digits}`: float32 RGB (N, 28, 28, 3)
+        in [0, 1] twice, and int64 (N,).
+    """
+    images, labels = load_mnist(split, data_dir)
+    return {"a": np.asarray(plain_rgb({"image": images, "label": labels})["image"]),
+            "target": np.asarray(restyle(images)), "label": labels}
+
+
+def translate(model: zoo.ExportedModel, inputs: np.ndarray,
+              signature: str = "translate") -> np.ndarray:
+    """The outputs of one of the model's signatures for every input, in chunks, with progress.
+
+    A chunk holds at most `CHUNK` images and `CHUNK_PIXELS` pixels, so large images
+    translate a few at a time.
+    """
+    chunk = max(1, min(CHUNK, CHUNK_PIXELS // (inputs.shape[1] * inputs.shape[2])))
+    what = "translated" if signature == "translate" else f"{signature}:"
     outputs = []
-    for start in range(0, len(inputs), CHUNK):
-        outputs.append(model.translate(inputs[start:start + CHUNK]))
-        print(f"  translated {min(start + CHUNK, len(inputs))}/{len(inputs)}", flush=True)
+    for start in range(0, len(inputs), chunk):
+        outputs.append(model.call(signature, inputs[start:start + chunk]))
+        print(f"  {what} {min(start + chunk, len(inputs))}/{len(inputs)}", flush=True)
     return np.concatenate(outputs)
 
 
 def _l1(outputs: np.ndarray, targets: np.ndarray, rows: slice = slice(None)) -> float:
     return float(np.abs(outputs[:, rows] - targets[:, rows]).mean())
+
+
+def _share(probabilities: np.ndarray, labels: np.ndarray | int) -> float:
+    """The share of images whose most probable class is their label (or the one class)."""
+    return float(np.mean(probabilities.argmax(1) == labels))
+
+
+def _report_classifier(path: Path, trained_now: bool, epochs: int, seconds: float) -> None:
+    if trained_now:
+        print(f"trained the classifier for {epochs} epochs in {seconds:.0f} s, saved to {path}")
+    else:
+        print(f"loaded the cached classifier {path}")
+
+
+Evaluation = Callable[..., tuple[dict, list[np.ndarray], list[str]]]
+"""An entry's evaluation: (arguments, model, ablation or None) -> (figures, the picture's
+columns, their names)."""
+
+
+def evaluate_facades(args: argparse.Namespace, model: zoo.ExportedModel,
+                     ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
+    """The mean L1 of label map -> photo on the held-out pairs."""
+    data = held_out(args.entry, args.split, args.data_dir, _image_size(model))
+    print(f"{_version(model)}: {len(data['input'])} held-out examples of {args.split} from "
+          f"{args.data_dir}", flush=True)
+    outputs = translate(model, data["input"])
+    l1 = round(_l1(outputs, data["target"]), 5)
+    print(f"\nmean L1 to the true photo, pixel values in [0, 1]: {l1:.4f}")
+    return ({"examples": int(len(outputs)), "l1": l1}, [data["input"], outputs, data["target"]],
+            ["input", "output", "target"])
 
 
 def inpainting_figures(outputs: np.ndarray, data: dict[str, np.ndarray], classifier,
@@ -121,69 +303,373 @@ def inpainting_figures(outputs: np.ndarray, data: dict[str, np.ndarray], classif
     return {"l1": round(_l1(outputs, data["target"]), 5),
             "l1_blanked_half": round(_l1(outputs, data["target"],
                                          slice(INPAINT_FIRST_BLANK_ROW, None)), 5),
-            "accuracy": round(float(np.mean(probabilities.argmax(1) == data["label"])), 5),
+            "accuracy": round(_share(probabilities, data["label"]), 5),
             "frechet_distance": round(frechet_distance(*feature_statistics(features),
                                                        *real_statistics), 3)}
+
+
+def evaluate_inpainting(args: argparse.Namespace, model: zoo.ExportedModel,
+                        ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
+    """L1+cGAN beside L1 only: L1, classifier accuracy and Fréchet distance of the completions."""
+    data = held_out(args.entry, args.split, args.data_dir, _image_size(model))
+    print(f"{_version(model)}: {len(data['input'])} held-out examples of {args.split} from "
+          f"{args.data_dir}", flush=True)
+    outputs = translate(model, data["input"])
+    script = _gan_quality()
+    train_images, train_labels = script.load_mnist(args.classifier_train_split, args.data_dir)
+    classifier, _ = script.load_or_train_classifier(args.run_dir, train_images, train_labels,
+                                                    args.classifier_epochs,
+                                                    MNIST_CLASSIFIER_BATCH)
+    real_features, _ = script.classify(classifier, data["target"][:, 2:30, 2:30])
+    real_statistics = feature_statistics(real_features)
+    ablated_name = ABLATIONS[args.entry][1]
+    rows = {"L1+cGAN (this model)": inpainting_figures(outputs, data, classifier,
+                                                       real_statistics, script)}
+    columns, names = [data["input"], outputs, data["target"]], ["input", "output", "target"]
+    if ablation is not None:
+        ablated = translate(ablation, data["input"])
+        rows[ablated_name] = inpainting_figures(ablated, data, classifier, real_statistics,
+                                                script)
+        columns.insert(1, ablated)
+        names.insert(1, "L1 only")
+    print(f"\n{'model':<24} {'L1':>8} {'L1 lower':>9} {'accuracy':>9} {'Fréchet':>9}")
+    for name, figures in rows.items():
+        print(f"{name:<24} {figures['l1']:>8.4f} {figures['l1_blanked_half']:>9.4f} "
+              f"{100 * figures['accuracy']:>8.2f}% {figures['frechet_distance']:>9.2f}")
+    result = {"examples": int(len(outputs)), "l1_cgan": rows["L1+cGAN (this model)"]}
+    if ablation is not None:
+        l1_only = rows[ablated_name]
+        result["l1_only"] = {**l1_only, "model": f"{ablation.path}"}
+        ratio = result["l1_cgan"]["frechet_distance"] / l1_only["frechet_distance"]
+        gap = 100 * (l1_only["accuracy"] - result["l1_cgan"]["accuracy"])
+        result["frechet_ratio"] = round(ratio, 3)
+        result["accuracy_gap_points"] = round(gap, 2)
+        print(f"\nFréchet ratio L1+cGAN / L1-only: {ratio:.3f} (target <= 0.7); accuracy "
+              f"{gap:+.2f} points behind L1-only (target <= 2)")
+    return result, columns, names
+
+
+def restyle_figures(outputs: np.ndarray, cycled: np.ndarray, data: dict[str, np.ndarray],
+                    classifier, script) -> dict[str, float]:
+    """L1 of a_to_b(a) to T(a), the share of a_to_b(a) called a's digit, L1 of the cycle to a."""
+    _, probabilities = script.classify(classifier, outputs)
+    return {"l1_to_true": round(_l1(outputs, data["target"]), 5),
+            "label_preservation": round(_share(probabilities, data["label"]), 5),
+            "cycle_l1": round(_l1(cycled, data["a"]), 5)}
+
+
+def evaluate_restyle(args: argparse.Namespace, model: zoo.ExportedModel,
+                     ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
+    """The model (and its cycle-off ablation) against T(a), the labels and the cycle."""
+    data = restyle_held_out(args.split, args.data_dir)
+    print(f"{_version(model)}: {len(data['a'])} held-out digits of {args.split} from "
+          f"{args.data_dir}", flush=True)
+    script = _gan_quality()
+    train_images, train_labels = load_mnist(args.classifier_train_split, args.data_dir)
+    print(f"classifier: {len(train_images)} restyled digits of {args.classifier_train_split}",
+          flush=True)
+    start = time.perf_counter()
+    classifier, trained_now = script.load_or_train_classifier(
+        args.classifier_run_dir, np.asarray(restyle(train_images)), train_labels,
+        args.classifier_epochs, MNIST_CLASSIFIER_BATCH, run_dir_flag="--classifier-run-dir")
+    classifier_path = Path(args.classifier_run_dir) / script.CLASSIFIER_FILE
+    _report_classifier(classifier_path, trained_now, args.classifier_epochs,
+                       time.perf_counter() - start)
+    _, true_probabilities = script.classify(classifier, data["target"])
+    _, plain_probabilities = script.classify(classifier, data["a"])
+    ceiling = _share(true_probabilities, data["label"])
+
+    outputs = translate(model, data["a"], "a_to_b")
+    cycled = translate(model, outputs, "b_to_a")
+    ablated_name = ABLATIONS[args.entry][1]
+    rows = {"CycleGAN (this model)": restyle_figures(outputs, cycled, data, classifier, script)}
+    columns = [data["a"], outputs, data["target"], cycled]
+    names = ["a", "a_to_b(a)", "T(a)", "b_to_a(a_to_b(a))"]
+    if ablation is not None:
+        ablated = translate(ablation, data["a"], "a_to_b")
+        ablated_cycle = translate(ablation, ablated, "b_to_a")
+        rows[ablated_name] = restyle_figures(ablated, ablated_cycle, data, classifier, script)
+        columns.insert(3, ablated)
+        names.insert(3, "cycle off a_to_b(a)")
+    identity = {"l1_to_true": round(_l1(data["a"], data["target"]), 5),
+                "label_preservation": round(_share(plain_probabilities, data["label"]), 5),
+                "cycle_l1": 0.0}
+    rows["identity (a itself)"] = identity
+    print(f"\n{'model':<28} {'L1 to T(a)':>10} {'labels kept':>12} {'cycle L1':>9}")
+    for name, figures in rows.items():
+        print(f"{name:<28} {figures['l1_to_true']:>10.4f} "
+              f"{100 * figures['label_preservation']:>11.2f}% {figures['cycle_l1']:>9.4f}")
+    print(f"{'T(a) (the true answer)':<28} {0.0:>10.4f} {100 * ceiling:>11.2f}% {'-':>9}")
+    print("labels kept: the share of images the classifier trained on restyled digits calls "
+          "a's digit; on T(a) itself, its own accuracy (the ceiling)")
+
+    cyclegan = rows["CycleGAN (this model)"]
+    result = {"examples": int(len(outputs)), "classifier": str(classifier_path),
+              "classifier_trained_now": trained_now,
+              "classifier_accuracy_restyled": round(ceiling, 5), "cyclegan": cyclegan}
+    print(f"\nlabel preservation with the cycle loss: {100 * cyclegan['label_preservation']:.2f}% "
+          f"(target >= {100 * LABEL_PRESERVATION_TARGET:.0f}%)")
+    if ablation is not None:
+        cycle_off = rows[ablated_name]
+        gap = 100 * (cyclegan["label_preservation"] - cycle_off["label_preservation"])
+        result["cycle_off"] = {**cycle_off, "model": f"{ablation.path}"}
+        result["label_preservation_gap_points"] = round(gap, 2)
+        print(f"without it (lambda_cycle=0): {100 * cycle_off['label_preservation']:.2f}%, "
+              f"{gap:+.2f} points behind; cycle L1 {cycle_off['cycle_l1']:.4f} against "
+              f"{cyclegan['cycle_l1']:.4f}")
+    result["identity"] = identity
+    return result, columns, names
+
+
+def build_domain_classifier(image_size: int, feature_units: int = 128) -> keras.Model:
+    """A small CNN telling horses (class 0) from zebras (class 1), with a `features` layer.
+
+    Random horizontal mirroring (active in training only), four stride-2 3x3 convolutions
+    (16, 32, 64 and 128 filters, the first 5x5) with batch norm (momentum 0.9, so that its
+    statistics settle within a few short epochs) and ReLU, global average
+    pooling, then the `features` layer (ReLU), the space the Fréchet distance is
+    computed in, and a 2-way softmax.
+
+    Args:
+        image_size: height and width of the square RGB images, float in [0, 1].
+        feature_units: width of the `features` layer.
+
+    Returns:
+        An uncompiled functional model from (batch, image_size, image_size, 3) images to
+        the two class probabilities.
+
+    Example:
+        >>> model = build_domain_classifier(16)
+        >>> model.get_layer("features").units, model.output_shape
+        (128, (None, 2))
+    """
+    inputs = keras.Input((image_size, image_size, 3), name="images")
+    x = keras.layers.RandomFlip("horizontal", seed=DOMAIN_CLASSIFIER_SEED)(inputs)
+    for filters, kernel in ((16, 5), (32, 3), (64, 3), (128, 3)):
+        x = keras.layers.Conv2D(filters, kernel, strides=2, padding="same", use_bias=False)(x)
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)
+        x = keras.layers.ReLU()(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    features = keras.layers.Dense(feature_units, activation="relu", name="features")(x)
+    x = keras.layers.Dropout(0.3)(features)
+    outputs = keras.layers.Dense(2, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="horse_zebra_classifier")
+
+
+def domain_training_files(split: str, data_dir: str) -> tuple[np.ndarray, np.ndarray]:
+    """The image files of a horse2zebra split: horses (A, class 0), then zebras (B, class 1)."""
+    examples = load_examples("horse2zebra", split, data_dir)
+    paths = [examples.domains[domain].features["path"] for domain in ("a", "b")]
+    labels = [np.full(len(files), label, np.int64) for files, label in zip(paths, (HORSE, ZEBRA))]
+    return np.concatenate(paths), np.concatenate(labels)
+
+
+def _files_digest(paths: np.ndarray, labels: np.ndarray) -> str:
+    """A hash of each file's folder, name, class and contents, so any change is noticed."""
+    digest = hashlib.sha256()
+    for path, label in zip(paths, labels):
+        path = Path(str(path))
+        digest.update(f"{label} {path.parent.name}/{path.name} ".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _domain_training_record(paths: np.ndarray, labels: np.ndarray, image_size: int,
+                            epochs: int) -> dict:
+    return {"architecture": DOMAIN_CLASSIFIER_ARCHITECTURE, "image_size": image_size,
+            "train_files": int(len(paths)), "train_files_sha256": _files_digest(paths, labels),
+            "epochs": epochs, "batch_size": DOMAIN_CLASSIFIER_BATCH,
+            "seed": DOMAIN_CLASSIFIER_SEED}
+
+
+def _cached_classifier(run_dir: Path, wanted: dict, script) -> keras.Model | None:
+    """The classifier cached in `run_dir` if its record matches `wanted`; None if there is
+    none, or no readable record (a classifier of unknown provenance, to be replaced)."""
+    path = run_dir / script.CLASSIFIER_FILE
+    if not path.is_file():
+        return None
+    try:
+        cached = json.loads((run_dir / script.CLASSIFIER_RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(cached, dict):
+        return None
+    differing = sorted(key for key in wanted if cached.get(key) != wanted[key])
+    if differing:
+        described = ", ".join(f"{key} {cached.get(key)!r} (this run: {wanted[key]!r})"
+                              for key in differing)
+        raise script.ClassifierCacheError(
+            f"the cached classifier {path} was trained with {described}; pass another "
+            "--classifier-run-dir, or delete it to train a new one.")
+    return keras.models.load_model(path, compile=False)
+
+
+def _save_classifier(classifier: keras.Model, run_dir: Path, record: dict, script) -> None:
+    """The classifier and its record written into `run_dir` under temporary names, renamed
+    into place, so a crash or a concurrent run never leaves half a file."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / script.CLASSIFIER_FILE
+    handle, temporary = tempfile.mkstemp(dir=run_dir, prefix=f".{path.name}.", suffix=".keras")
+    os.close(handle)
+    try:
+        classifier.save(temporary)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; later runs share the cache
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    record_path = run_dir / script.CLASSIFIER_RECORD
+    write_atomically(record_path, (json.dumps(record, indent=2) + "\n").encode())
+    record_path.chmod(0o644)
+
+
+def load_or_train_domain_classifier(run_dir: str | os.PathLike, paths: np.ndarray,
+                                    labels: np.ndarray, image_size: int, epochs: int
+                                    ) -> tuple[keras.Model, bool]:
+    """The horse-vs-zebra classifier cached in `run_dir`, or one trained now and cached there.
+
+    Trained with a fixed seed on the files decoded and resized as the model's data
+    layer does it (`decode_rgb`, then `resize`), shuffled every epoch, with Adam
+    (1e-3); one progress line an epoch. Beside it, `classifier.json` records the
+    architecture, the image size, a hash of the training files and the settings.
+
+    Args:
+        run_dir: the folder holding `classifier.keras`; created when missing.
+        paths: the training image files.
+        labels: their classes, 0 horse and 1 zebra.
+        image_size: the size the images are resized to (the export's).
+        epochs: training epochs.
+
+    Returns:
+        `(classifier, trained_now)`.
+
+    Raises:
+        ClassifierCacheError: the cached classifier was trained on other files or with
+            other settings.
+    """
+    script = _gan_quality()
+    run_dir = Path(run_dir)
+    wanted = _domain_training_record(paths, labels, image_size, epochs)
+    cached = _cached_classifier(run_dir, wanted, script)
+    if cached is not None:
+        return cached, False
+
+    def read(path: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return resize({"image": decode_rgb(path)}, ("image",), image_size)["image"], label
+
+    keras.utils.set_random_seed(DOMAIN_CLASSIFIER_SEED)
+    dataset = (tf.data.Dataset.from_tensor_slices((paths, labels))
+               .shuffle(len(paths), seed=DOMAIN_CLASSIFIER_SEED, reshuffle_each_iteration=True)
+               .map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+               .batch(DOMAIN_CLASSIFIER_BATCH).prefetch(tf.data.AUTOTUNE))
+    classifier = build_domain_classifier(image_size)
+    classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
+                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    progress = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
+        f"  classifier epoch {epoch + 1}/{epochs}: loss {logs['loss']:.4f}, training accuracy "
+        f"{logs['accuracy']:.4f}", flush=True))
+    classifier.fit(dataset, epochs=epochs, shuffle=False, verbose=0, callbacks=[progress])
+    _save_classifier(classifier, run_dir, wanted, script)
+    return classifier, True
+
+
+def _frechet(features: np.ndarray, real_statistics) -> float:
+    """The Fréchet distance to the real features' Gaussian, to 4 significant digits (the scale
+    of the domain classifier's features is its own)."""
+    return float(f"{frechet_distance(*feature_statistics(features), *real_statistics):.4g}")
+
+
+def evaluate_horse2zebra(args: argparse.Namespace, model: zoo.ExportedModel,
+                         ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
+    """Translated test horses called zebras (and back), Fréchet distances, identity beside."""
+    size = _image_size(model)
+    examples = load_examples("horse2zebra", args.split, args.data_dir)
+    horses, zebras = (examples.domains[domain].held_out(len(examples.domains[domain]),
+                                                        size)["image"] for domain in ("a", "b"))
+    if min(len(horses), len(zebras)) < 2:
+        raise ConfigurationError(f"horse2zebra split {args.split!r} holds {len(horses)} horses "
+                                 f"and {len(zebras)} zebras; the Fréchet distance needs at least "
+                                 "2 of each.")
+    print(f"{_version(model)}: {len(horses)} horses and {len(zebras)} zebras of {args.split} "
+          f"from {args.data_dir}, at {size}x{size}", flush=True)
+    script = _gan_quality()
+    paths, labels = domain_training_files(args.classifier_train_split, args.data_dir)
+    print(f"classifier: {int(np.sum(labels == HORSE))} horses and {int(np.sum(labels == ZEBRA))} "
+          f"zebras of {args.classifier_train_split}", flush=True)
+    start = time.perf_counter()
+    classifier, trained_now = load_or_train_domain_classifier(
+        args.classifier_run_dir, paths, labels, size, args.classifier_epochs)
+    classifier_path = Path(args.classifier_run_dir) / script.CLASSIFIER_FILE
+    _report_classifier(classifier_path, trained_now, args.classifier_epochs,
+                       time.perf_counter() - start)
+    horse_features, horse_probabilities = script.classify(classifier, horses)
+    zebra_features, zebra_probabilities = script.classify(classifier, zebras)
+    correct = int(np.sum(horse_probabilities.argmax(1) == HORSE)
+                  + np.sum(zebra_probabilities.argmax(1) == ZEBRA))
+    accuracy = correct / (len(horses) + len(zebras))
+    print(f"classifier accuracy on the untranslated test images: {100 * accuracy:.2f}% "
+          f"({correct}/{len(horses) + len(zebras)})")
+
+    fake_zebras = translate(model, horses, "a_to_b")
+    fake_horses = translate(model, zebras, "b_to_a")
+    fake_zebra_features, fake_zebra_probabilities = script.classify(classifier, fake_zebras)
+    fake_horse_features, fake_horse_probabilities = script.classify(classifier, fake_horses)
+    real_horses = feature_statistics(horse_features)
+    real_zebras = feature_statistics(zebra_features)
+    rows = {
+        "CycleGAN (this model)": {
+            "horses_called_zebras": round(_share(fake_zebra_probabilities, ZEBRA), 5),
+            "frechet_horses_to_zebras": _frechet(fake_zebra_features, real_zebras),
+            "zebras_called_horses": round(_share(fake_horse_probabilities, HORSE), 5),
+            "frechet_zebras_to_horses": _frechet(fake_horse_features, real_horses)},
+        "identity (untranslated)": {
+            "horses_called_zebras": round(_share(horse_probabilities, ZEBRA), 5),
+            "frechet_horses_to_zebras": _frechet(horse_features, real_zebras),
+            "zebras_called_horses": round(_share(zebra_probabilities, HORSE), 5),
+            "frechet_zebras_to_horses": _frechet(zebra_features, real_horses)}}
+    print(f"\n{'':<25} {'horses -> zebras':^24} {'zebras -> horses':^24}")
+    print(f"{'images':<25} {'called zebras':>14} {'Fréchet':>9} {'called horses':>14} "
+          f"{'Fréchet':>9}")
+    for name, figures in rows.items():
+        print(f"{name:<25} {100 * figures['horses_called_zebras']:>13.2f}% "
+              f"{figures['frechet_horses_to_zebras']:>9.2f} "
+              f"{100 * figures['zebras_called_horses']:>13.2f}% "
+              f"{figures['frechet_zebras_to_horses']:>9.2f}")
+    print("Fréchet: the classifier's features against those of the real test images of the "
+          "target domain")
+    cyclegan = rows["CycleGAN (this model)"]
+    print(f"\ntranslated test horses called zebras: {100 * cyclegan['horses_called_zebras']:.2f}% "
+          f"(target >= {100 * CALLED_ZEBRA_TARGET:.0f}%)")
+    result = {"examples": int(len(horses) + len(zebras)), "horses": int(len(horses)),
+              "zebras": int(len(zebras)), "classifier": str(classifier_path),
+              "classifier_trained_now": trained_now, "classifier_accuracy": round(accuracy, 5),
+              "cyclegan": cyclegan, "identity": rows["identity (untranslated)"]}
+    return (result, [horses, fake_zebras, zebras, fake_horses],
+            ["horse", "a_to_b(horse)", "zebra", "b_to_a(zebra)"])
+
+
+EVALUATIONS: dict[str, Evaluation] = {
+    "pix2pix_mnist_inpaint": evaluate_inpainting,
+    "pix2pix_facades": evaluate_facades,
+    "cyclegan_mnist_restyle": evaluate_restyle,
+    "cyclegan_horse2zebra": evaluate_horse2zebra,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
-    data_dir, split = ENTRIES[args.entry]
-    data_dir, split = args.data_dir or data_dir, args.split or split
     try:
         model = _load(args.model, args.entry)
-        ablation = _load(args.ablation, args.entry) if args.ablation else None
-        size = model.metadata["model_config"]["image_size"]
-        data = held_out(args.entry, split, data_dir, size)
+        ablation = _load_ablation(args.ablation, args.entry) if args.ablation else None
+        figures, columns, names = EVALUATIONS[args.entry](args, model, ablation)
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{model.name} version {model.path.name}: {len(data['input'])} held-out examples of "
-          f"{split} from {data_dir}", flush=True)
-    outputs = translate(model, data["input"])
-    result = {"entry": args.entry, "model": f"{model.name} version {model.path.name}",
-              "split": split, "examples": int(len(outputs))}
-    columns = [data["input"], outputs, data["target"]]
-    if args.entry == "pix2pix_facades":
-        result["l1"] = round(_l1(outputs, data["target"]), 5)
-        print(f"\nmean L1 to the true photo, pixel values in [0, 1]: {result['l1']:.4f}")
-    else:
-        script = _gan_quality()
-        try:
-            train_images, train_labels = script.load_mnist(args.classifier_train_split, data_dir)
-            classifier, _ = script.load_or_train_classifier(args.run_dir, train_images,
-                                                            train_labels, 10, 64)
-        except ZooError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        real_features, _ = script.classify(classifier, data["target"][:, 2:30, 2:30])
-        real_statistics = feature_statistics(real_features)
-        rows = {"L1+cGAN (this model)": inpainting_figures(outputs, data, classifier,
-                                                           real_statistics, script)}
-        if ablation is not None:
-            ablated = translate(ablation, data["input"])
-            rows["L1 only (lambda_gan=0)"] = inpainting_figures(ablated, data, classifier,
-                                                                real_statistics, script)
-            columns.insert(1, ablated)
-        print(f"\n{'model':<24} {'L1':>8} {'L1 lower':>9} {'accuracy':>9} {'Fréchet':>9}")
-        for name, figures in rows.items():
-            print(f"{name:<24} {figures['l1']:>8.4f} {figures['l1_blanked_half']:>9.4f} "
-                  f"{100 * figures['accuracy']:>8.2f}% {figures['frechet_distance']:>9.2f}")
-        result["l1_cgan"] = rows["L1+cGAN (this model)"]
-        if ablation is not None:
-            l1_only = rows["L1 only (lambda_gan=0)"]
-            result["l1_only"] = {**l1_only, "model": f"{ablation.path}"}
-            ratio = result["l1_cgan"]["frechet_distance"] / l1_only["frechet_distance"]
-            gap = 100 * (l1_only["accuracy"] - result["l1_cgan"]["accuracy"])
-            result["frechet_ratio"] = round(ratio, 3)
-            result["accuracy_gap_points"] = round(gap, 2)
-            print(f"\nFréchet ratio L1+cGAN / L1-only: {ratio:.3f} (target <= 0.7); accuracy "
-                  f"{gap:+.2f} points behind L1-only (target <= 2)")
-    rows_shown = args.rows or (len(outputs) if args.entry == "pix2pix_facades" else 8)
+    result = {"entry": args.entry, "model": _version(model), "split": args.split, **figures}
+    rows_shown = args.rows or ENTRIES[args.entry].rows
     picture = args.picture or Path("runs/translation_quality") / f"{args.entry}.png"
     save_png(picture, example_rows(columns, rows_shown, rgb=True))
-    names = ["input"] + ["L1 only"] * (len(columns) == 4) + ["output", "target"]
     print(f"picture ({' | '.join(names)}): {picture}")
     result["seconds"] = round(time.perf_counter() - start, 1)
     print(json.dumps(result))

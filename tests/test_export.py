@@ -189,9 +189,11 @@ def test_the_file_record_covers_every_file_but_zoo_json_and_survives_evaluations
     assert loaded.metadata[MANIFEST_KEY] == recorded
 
 
-@pytest.mark.parametrize("name", ["vae_mnist", "dcgan_mnist", "cgan_mnist"])
-def test_the_shipped_exports_record_their_files(name):
-    folder = Path(zoo.__file__).resolve().parent.parent / "exported" / name / "1"
+SHIPPED = sorted((Path(zoo.__file__).resolve().parent.parent / "exported").glob("*/[0-9]*"))
+
+
+@pytest.mark.parametrize("folder", SHIPPED, ids=lambda folder: f"{folder.parent.name}/{folder.name}")
+def test_the_shipped_exports_record_their_files(folder):
     assert json.loads((folder / METADATA_FILE).read_text())[MANIFEST_KEY] == file_manifest(folder)
 
 

@@ -193,6 +193,7 @@ def test_the_shipped_export_loads_offline(monkeypatch):
     ("vae_mnist", {"images": np.zeros((0, 28, 28, 1), np.float32)}),
     ("dcgan_mnist", {"latent": np.zeros((0, 100), np.float32)}),
     ("cgan_mnist", {"latent": np.zeros((0, 100), np.float32), "labels": np.zeros((0,), np.int32)}),
+    ("cyclegan_mnist_restyle", {"images": np.zeros((0, 28, 28, 3), np.float32)}),
 ])
 def test_the_shipped_graphs_refuse_empty_batches_for_tf_serving(name, feed):
     folder = REPO / "exported" / name / "1"
@@ -231,6 +232,8 @@ def test_exported_weights_are_matched_by_place_not_position():
 
 
 def test_every_shipped_export_rebuilds_with_its_weights_by_place():
-    for name in ("vae_mnist", "dcgan_mnist", "cgan_mnist"):
+    shipped = sorted(path.name for path in (REPO / "exported").iterdir() if path.is_dir())
+    assert {"vae_mnist", "cyclegan_mnist_restyle"} <= set(shipped)
+    for name in shipped:
         loaded = zoo.load(name)
         assert loaded.metadata["weights"] == weight_paths(loaded.keras_model())

@@ -280,13 +280,19 @@ Evaluation = Callable[..., tuple[dict, list[np.ndarray], list[str]]]
 columns, their names)."""
 
 
-def evaluate_facades(args: argparse.Namespace, model: zoo.ExportedModel,
-                     ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
-    """The mean L1 of label map -> photo on the held-out pairs."""
+def _paired_held_out(args: argparse.Namespace, model: zoo.ExportedModel
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A pix2pix entry's held-out pairs and the model's translations of their inputs."""
     data = held_out(args.entry, args.split, args.data_dir, _image_size(model))
     print(f"{_version(model)}: {len(data['input'])} held-out examples of {args.split} from "
           f"{args.data_dir}", flush=True)
-    outputs = translate(model, data["input"])
+    return data, translate(model, data["input"])
+
+
+def evaluate_facades(args: argparse.Namespace, model: zoo.ExportedModel,
+                     ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
+    """The mean L1 of label map -> photo on the held-out pairs."""
+    data, outputs = _paired_held_out(args, model)
     l1 = round(_l1(outputs, data["target"]), 5)
     print(f"\nmean L1 to the true photo, pixel values in [0, 1]: {l1:.4f}")
     return ({"examples": int(len(outputs)), "l1": l1}, [data["input"], outputs, data["target"]],
@@ -311,10 +317,7 @@ def inpainting_figures(outputs: np.ndarray, data: dict[str, np.ndarray], classif
 def evaluate_inpainting(args: argparse.Namespace, model: zoo.ExportedModel,
                         ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
     """L1+cGAN beside L1 only: L1, classifier accuracy and Fréchet distance of the completions."""
-    data = held_out(args.entry, args.split, args.data_dir, _image_size(model))
-    print(f"{_version(model)}: {len(data['input'])} held-out examples of {args.split} from "
-          f"{args.data_dir}", flush=True)
-    outputs = translate(model, data["input"])
+    data, outputs = _paired_held_out(args, model)
     script = _gan_quality()
     train_images, train_labels = script.load_mnist(args.classifier_train_split, args.data_dir)
     classifier, _ = script.load_or_train_classifier(args.run_dir, train_images, train_labels,

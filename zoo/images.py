@@ -100,12 +100,21 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
     return path
 
 
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """An image in [0, 1] as uint8 pixels, rounded (values outside are clipped).
+
+    Example:
+        >>> to_uint8(np.array([-0.1, 0.5, 1.2])).tolist()
+        [0, 128, 255]
+    """
+    return np.clip(np.round(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
+
+
 def save_png(path: str | os.PathLike, image: np.ndarray) -> Path:
     """Saves an (H, W, C) image in [0, 1] as PNG (C = 1 gives greyscale)."""
     import tensorflow as tf
 
-    pixels = np.clip(np.round(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
-    return write_atomically(path, tf.io.encode_png(pixels).numpy())
+    return write_atomically(path, tf.io.encode_png(to_uint8(image)).numpy())
 
 
 def save_figure(path: str | os.PathLike, figure) -> Path:

@@ -151,6 +151,18 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
     assert sorted(path.name for path in (out / "samples").iterdir()) == [
         "epoch_0001.png", "epoch_0002.png"]
     assert {"train", "validation"} <= {path.name for path in (out / "tensorboard").iterdir()}
+    # The preview grids also go to TensorBoard's Images tab, one per epoch, as in the PNGs.
+    images = {}
+    for events in (out / "tensorboard" / "samples").iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(events)):
+            for value in event.summary.value:
+                if value.tag == "samples":
+                    images[event.step] = tf.io.decode_png(
+                        tf.make_ndarray(value.tensor)[2]).numpy()
+    assert sorted(images) == [1, 2]
+    for step, image in images.items():
+        png = tf.io.decode_png((out / "samples" / f"epoch_{step:04d}.png").read_bytes()).numpy()
+        np.testing.assert_array_equal(image[..., :1], png[..., :1])
     assert {"samples.png", "reconstructions.png", "latent_traversals.png"} <= {
         path.name for path in (out / "plots").iterdir()}
     history = (out / "history.csv").read_text().splitlines()

@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from zoo.checks import non_finite_variables
 from zoo.errors import TrainingDivergedError
-from zoo.images import save_png
+from zoo.images import save_png, to_uint8
 
 
 class StopOnNonFinite(keras.callbacks.Callback):
@@ -74,12 +74,30 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 class SampleGrid(keras.callbacks.Callback):
     """Writes `samples/epoch_NNNN.png`: the family's preview grid, from the same seed and the
-    same held-out batch every epoch, so epochs compare."""
+    same held-out batch every epoch, so epochs compare; with `summary_dir`, also to
+    TensorBoard's Images tab (tag `samples`, step = epoch), so `tensorboard --logdir <out>`
+    shows how the samples evolve."""
 
-    def __init__(self, folder: Path, preview: Callable[[keras.Model], np.ndarray]) -> None:
+    def __init__(self, folder: Path, preview: Callable[[keras.Model], np.ndarray],
+                 summary_dir: Path | None = None) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.preview = preview
+        self.summary_dir = summary_dir
+        self.writer = None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        save_png(self.folder / f"epoch_{epoch + 1:04d}.png", self.preview(self.model))
+        grid = self.preview(self.model)
+        save_png(self.folder / f"epoch_{epoch + 1:04d}.png", grid)
+        if self.summary_dir is None:
+            return
+        if self.writer is None:
+            self.writer = tf.summary.create_file_writer(str(self.summary_dir))
+        with self.writer.as_default():
+            tf.summary.image("samples", to_uint8(grid)[None], step=epoch + 1)
+        self.writer.flush()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None

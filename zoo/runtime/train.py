@@ -220,7 +220,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
                 keras.callbacks.CSVLogger(str(args.out / "history.csv"), append=True),
                 keras.callbacks.TensorBoard(str(args.out / "tensorboard"), write_graph=False),
                 SampleGrid(args.out / "samples",
-                           lambda model: family.preview(model, held_out, args.seed)),
+                           lambda model: family.preview(model, held_out, args.seed),
+                           summary_dir=args.out / "tensorboard" / "samples"),
             ]
         model.fit(stream, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
                   validation_data=validation_data, callbacks=callbacks,

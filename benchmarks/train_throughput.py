@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     result["ratio_pipeline_to_in_memory"] = round(result["pipeline"] / result["in_memory"], 3)
     for name, values in (("pipeline", pipeline), ("in-memory", in_memory),
                          ("pipeline alone", alone)):
-        runs = ", ".join(f"{value:.0f}" for value in values)
-        print(f"{name:<15} {statistics.median(values):>9.0f} images/s  (runs: {runs})")
+        runs = ", ".join(f"{value:.1f}" for value in values)
+        print(f"{name:<15} {statistics.median(values):>9.1f} images/s  (runs: {runs})")
     print(f"pipeline / in-memory = {result['ratio_pipeline_to_in_memory']:.3f}")
     print(json.dumps({"entry": entry.name, "batch_size": batch_size, **result}))
     return 0

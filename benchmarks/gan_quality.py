@@ -182,31 +182,52 @@ def load_or_train_classifier(run_dir: str | os.PathLike, images: np.ndarray, lab
         ...     "test[:8000]", "../shared/data/mnist"), epochs=10, batch_size=64)  # doctest: +SKIP
     """
     run_dir = Path(run_dir)
-    path, record_path = run_dir / CLASSIFIER_FILE, run_dir / CLASSIFIER_RECORD
     wanted = _training_record(images, labels, epochs, batch_size)
-    if path.is_file():
-        try:
-            cached = json.loads(record_path.read_text())
-        except (OSError, ValueError):
-            cached = None
-        if cached is not None:
-            differing = sorted(key for key in wanted if cached.get(key) != wanted[key])
-            if differing:
-                described = ", ".join(f"{key} {cached.get(key)!r} (this run: {wanted[key]!r})"
-                                      for key in differing)
-                raise ClassifierCacheError(
-                    f"the cached classifier {path} was trained with {described}; pass another "
-                    f"{run_dir_flag}, or delete it to train a new one.")
-            return keras.models.load_model(path, compile=False), False
-        # A classifier of unknown provenance cannot be trusted to match; it is replaced.
+    cached = cached_classifier(run_dir, wanted, run_dir_flag)
+    if cached is not None:
+        return cached, False
 
     keras.utils.set_random_seed(CLASSIFIER_SEED)
     classifier = build_classifier(image_shape=images.shape[1:])
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     classifier.fit(_to_unit(images), labels, epochs=epochs, batch_size=batch_size, verbose=0)
+    save_classifier(classifier, run_dir, wanted)
+    return classifier, True
 
+
+def cached_classifier(run_dir: Path, wanted: dict, run_dir_flag: str) -> keras.Model | None:
+    """The classifier cached in `run_dir` if its record matches `wanted`; None if there is
+    none, or no readable record (a classifier of unknown provenance, to be replaced).
+
+    Raises:
+        ClassifierCacheError: the record differs from `wanted`; the message names what
+            differs and `run_dir_flag`, the flag that picks another folder.
+    """
+    path = run_dir / CLASSIFIER_FILE
+    if not path.is_file():
+        return None
+    try:
+        cached = json.loads((run_dir / CLASSIFIER_RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(cached, dict):
+        return None
+    differing = sorted(key for key in wanted if cached.get(key) != wanted[key])
+    if differing:
+        described = ", ".join(f"{key} {cached.get(key)!r} (this run: {wanted[key]!r})"
+                              for key in differing)
+        raise ClassifierCacheError(
+            f"the cached classifier {path} was trained with {described}; pass another "
+            f"{run_dir_flag}, or delete it to train a new one.")
+    return keras.models.load_model(path, compile=False)
+
+
+def save_classifier(classifier: keras.Model, run_dir: Path, record: dict) -> None:
+    """The classifier and its record written into `run_dir` under temporary names and
+    renamed into place, so a crash or a concurrent run never leaves half a file."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    path, record_path = run_dir / CLASSIFIER_FILE, run_dir / CLASSIFIER_RECORD
     handle, temporary = tempfile.mkstemp(dir=run_dir, prefix=f".{CLASSIFIER_FILE}.",
                                          suffix=".keras")
     os.close(handle)
@@ -218,9 +239,8 @@ def load_or_train_classifier(run_dir: str | os.PathLike, images: np.ndarray, lab
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    write_atomically(record_path, (json.dumps(wanted, indent=2) + "\n").encode())
+    write_atomically(record_path, (json.dumps(record, indent=2) + "\n").encode())
     record_path.chmod(0o644)
-    return classifier, True
 
 
 def classify(classifier: keras.Model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -61,7 +61,6 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -78,7 +77,7 @@ from zoo.data.tasks import plain_rgb, restyle
 from zoo.errors import ConfigurationError, ZooError
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.export import record_evaluation
-from zoo.images import example_rows, save_png, write_atomically
+from zoo.images import example_rows, save_png
 from zoo.registry import get_entry
 
 
@@ -485,47 +484,6 @@ def _domain_training_record(paths: np.ndarray, labels: np.ndarray, image_size: i
             "seed": DOMAIN_CLASSIFIER_SEED}
 
 
-def _cached_classifier(run_dir: Path, wanted: dict, script) -> keras.Model | None:
-    """The classifier cached in `run_dir` if its record matches `wanted`; None if there is
-    none, or no readable record (a classifier of unknown provenance, to be replaced)."""
-    path = run_dir / script.CLASSIFIER_FILE
-    if not path.is_file():
-        return None
-    try:
-        cached = json.loads((run_dir / script.CLASSIFIER_RECORD).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(cached, dict):
-        return None
-    differing = sorted(key for key in wanted if cached.get(key) != wanted[key])
-    if differing:
-        described = ", ".join(f"{key} {cached.get(key)!r} (this run: {wanted[key]!r})"
-                              for key in differing)
-        raise script.ClassifierCacheError(
-            f"the cached classifier {path} was trained with {described}; pass another "
-            "--classifier-run-dir, or delete it to train a new one.")
-    return keras.models.load_model(path, compile=False)
-
-
-def _save_classifier(classifier: keras.Model, run_dir: Path, record: dict, script) -> None:
-    """The classifier and its record written into `run_dir` under temporary names, renamed
-    into place, so a crash or a concurrent run never leaves half a file."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / script.CLASSIFIER_FILE
-    handle, temporary = tempfile.mkstemp(dir=run_dir, prefix=f".{path.name}.", suffix=".keras")
-    os.close(handle)
-    try:
-        classifier.save(temporary)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; later runs share the cache
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    record_path = run_dir / script.CLASSIFIER_RECORD
-    write_atomically(record_path, (json.dumps(record, indent=2) + "\n").encode())
-    record_path.chmod(0o644)
-
-
 def load_or_train_domain_classifier(run_dir: str | os.PathLike, paths: np.ndarray,
                                     labels: np.ndarray, image_size: int, epochs: int
                                     ) -> tuple[keras.Model, bool]:
@@ -553,7 +511,7 @@ def load_or_train_domain_classifier(run_dir: str | os.PathLike, paths: np.ndarra
     script = _gan_quality()
     run_dir = Path(run_dir)
     wanted = _domain_training_record(paths, labels, image_size, epochs)
-    cached = _cached_classifier(run_dir, wanted, script)
+    cached = script.cached_classifier(run_dir, wanted, "--classifier-run-dir")
     if cached is not None:
         return cached, False
 
@@ -572,7 +530,7 @@ def load_or_train_domain_classifier(run_dir: str | os.PathLike, paths: np.ndarra
         f"  classifier epoch {epoch + 1}/{epochs}: loss {logs['loss']:.4f}, training accuracy "
         f"{logs['accuracy']:.4f}", flush=True))
     classifier.fit(dataset, epochs=epochs, shuffle=False, verbose=0, callbacks=[progress])
-    _save_classifier(classifier, run_dir, wanted, script)
+    script.save_classifier(classifier, run_dir, wanted)
     return classifier, True
 
 

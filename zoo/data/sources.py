@@ -126,14 +126,18 @@ def download_facades(cache: Path | None = None) -> Path:
     return root
 
 
-def _facades(split: str, data_dir: Path | None) -> Examples:
+def _local_or(fetch: Callable[[], Path], data_dir: Path | None, layout: str) -> Path:
+    """`data_dir` when given (it must exist), else the folder `fetch` provides."""
     if data_dir is None:
-        root = download_facades()
-    else:
-        root = Path(data_dir)
-        if not root.is_dir():
-            raise DataUnavailableError(f"There is no folder {root}; pass --data-dir FOLDER, "
-                                       f"{FACADES_LAYOUT}.")
+        return fetch()
+    if not Path(data_dir).is_dir():
+        raise DataUnavailableError(f"There is no folder {data_dir}; pass --data-dir FOLDER, "
+                                   f"{layout}.")
+    return Path(data_dir)
+
+
+def _facades(split: str, data_dir: Path | None) -> Examples:
+    root = _local_or(download_facades, data_dir, FACADES_LAYOUT)
     try:
         # Label map (right) -> photo (left): the reference's --direction BtoA.
         return paired_folder(root, split, direction="BtoA", dataset="facades")
@@ -160,7 +164,8 @@ def horse2zebra_folder(cache: Path | None = None) -> Path:
     """horse2zebra in the authors' layout, written once from tensorflow-datasets' copy.
 
     tensorflow-datasets reads (or, with network access, downloads and prepares)
-    `cycle_gan/horse2zebra` in its data folder (`$TFDS_DATA_DIR` or its default); its encoded JPEGs are written unchanged into
+    `cycle_gan/horse2zebra` in its data folder (`$TFDS_DATA_DIR` or its default); its
+    encoded JPEGs are written unchanged into
     `trainA/ trainB/ testA/ testB/` of a staging folder, which is renamed into
     `<cache>/horse2zebra` only when complete. Training then reads files like any
     `--data-dir` copy, decoding them as the stream runs.
@@ -216,13 +221,7 @@ def horse2zebra_folder(cache: Path | None = None) -> Path:
 
 def _horse2zebra(split: str, data_dir: Path | None) -> UnpairedExamples:
     parse_split(split, UNPAIRED_SPLITS, "horse2zebra")  # a bad split is refused before any work
-    if data_dir is None:
-        root = horse2zebra_folder()
-    else:
-        root = Path(data_dir)
-        if not root.is_dir():
-            raise DataUnavailableError(f"There is no folder {root}; pass --data-dir FOLDER, "
-                                       f"{HORSE2ZEBRA_LAYOUT}.")
+    root = _local_or(horse2zebra_folder, data_dir, HORSE2ZEBRA_LAYOUT)
     try:
         return unpaired_folder(root, split, dataset="horse2zebra")
     except DataUnavailableError as error:

@@ -17,7 +17,7 @@ from zoo.export import METADATA_FILE, export_model, weight_paths
 from zoo.registry import get_entry
 from helpers import REPO
 
-VAE_SIGNATURES = {"reconstruct", "encode", "decode", "sample", "score"}
+VAE_SIGNATURES = {"reconstruct", "encode", "decode", "sample", "score", "sample_png"}
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,14 @@ import numpy as np
 import pytest
 
 from zoo.errors import InputError
-from zoo.signatures import Signature, TensorInput, image_input
+from zoo.signatures import Signature, TensorInput, TensorOutput, image_input
 
 LATENT = TensorInput("latent", (None, 2), "float32", "latent vectors z")
 LABELS = TensorInput("labels", (None,), "int32", "class of each image, 0 to 9", 0, 9)
 SEED = TensorInput("seed", (), "int64", "random seed")
 IMAGES = image_input("images", (2, 2, 1), "images")
 GENERATE = Signature("generate", "images", (LATENT, LABELS), ("images",))
+ENCODED = TensorInput("image_bytes", (None,), "string", "encoded images")
 
 
 @pytest.mark.parametrize("spec, empty", [(LATENT, np.zeros((0, 2))), (LABELS, []),
@@ -69,9 +70,58 @@ def test_declarations_round_trip_and_bad_ones_say_what_is_wrong():
     data = GENERATE.to_json()
     data["inputs"][1]["dtype"] = "float16"
     with pytest.raises(ValueError, match=r"^input 1: 'dtype' must be one of float32, int32, "
-                                         r"int64; got 'float16'$"):
+                                         r"int64, string; got 'float16'$"):
         Signature.from_json(data)
     with pytest.raises(ValueError, match=r"^missing 'outputs'$"):
         Signature.from_json({"name": "x", "description": "", "inputs": []})
     with pytest.raises(ValueError, match=r"'shape' must be a list of sizes or null; got 'abc'"):
         TensorInput.from_json(LATENT.to_json() | {"shape": "abc"})
+
+
+def test_string_inputs_take_bytes_and_str_and_keep_every_byte():
+    checked = ENCODED.check("translate_bytes", [b"\x89PNG\x00\x00", "caf\u00e9", np.bytes_(b"x")])
+    assert checked.dtype == object
+    # Trailing zero bytes stay (numpy's own bytes arrays would drop them); str is UTF-8.
+    assert checked.tolist() == [b"\x89PNG\x00\x00", "caf\u00e9".encode(), b"x"]
+    np.testing.assert_array_equal(ENCODED.check("x", np.array([b"ab"], object)), [b"ab"])
+
+
+@pytest.mark.parametrize("value, message", [
+    (b"\x89PNG", r"got one bytes object rather than a batch: pass a list of them, e.g. \[data\]"),
+    ([], r"got an empty batch \(0 examples\): pass at least one"),
+    ([b"a", 3], r"got int at index 1, not bytes"),
+    ([[b"a"], [b"b"]], r"got shape \(2, 1\)"),
+    (np.zeros(2), r"got dtype float64"),
+])
+def test_string_inputs_refuse_what_is_not_a_batch_of_bytes(value, message):
+    with pytest.raises(InputError, match=rf"^translate_bytes\(\) expects 'image_bytes': encoded "
+                                         rf"images, string of shape \(batch,\); {message}\.$"):
+        ENCODED.check("translate_bytes", value)
+
+
+def test_string_declarations_round_trip_and_refuse_ranges():
+    twin = Signature("translate_bytes", "PNGs", (ENCODED, SEED),
+                     (TensorOutput("image_bytes", "string", "a PNG of each"),))
+    data = twin.to_json()
+    assert data["outputs"] == [{"name": "image_bytes", "dtype": "string",
+                                "description": "a PNG of each"}]
+    assert Signature.from_json(data) == twin
+    # Plain float outputs are written as names, as before outputs had dtypes.
+    assert GENERATE.to_json()["outputs"] == ["images"]
+    assert GENERATE.outputs == (TensorOutput("images", "float32"),)
+    with pytest.raises(ValueError, match=r"^input 0: input 'image_bytes': a string input has no "
+                                         r"value range or size rule"):
+        Signature.from_json(data | {"inputs": [ENCODED.to_json() | {"maximum": 1}]})
+    with pytest.raises(ValueError, match=r"^output 0: output 'images': a string output's name "
+                                         r"must end in '_bytes'"):
+        Signature.from_json(data | {"outputs": [{"name": "images", "dtype": "string"}]})
+
+
+def test_an_output_of_another_dtype_than_declared_fails_at_export():
+    import tensorflow as tf
+
+    halves = Signature("decode", "images", (LATENT,), ("images",),
+                       lambda latent: {"images": tf.cast(latent, tf.bfloat16)})
+    with pytest.raises(TypeError, match=r"decode\(\) computes 'images' as bfloat16; its "
+                                        r"declaration says float32"):
+        halves.serving_function().get_concrete_function()

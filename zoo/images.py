@@ -1,4 +1,5 @@
-"""Image grids and PNG files, written atomically."""
+"""Image grids and PNG files, written atomically; and their TensorFlow twins for serving
+signatures (grids, PNG encoding and JPEG/PNG decoding as graph ops)."""
 
 from __future__ import annotations
 
@@ -108,6 +109,113 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
         [0, 128, 255]
     """
     return np.clip(np.round(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
+
+
+def tile_tensor(images, pad: int = 1):
+    """`tile` as TensorFlow ops, for serving signatures: NHWC images in [0, 1] -> one grid.
+
+    The same layout as `tile` with its default columns (the smallest square that
+    fits, row by row, `pad` pixels of white between images); the batch size may be
+    known only when the graph runs, the image size must be static.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> images = np.random.default_rng(0).uniform(size=(5, 3, 2, 1)).astype("float32")
+        >>> np.array_equal(tile_tensor(tf.constant(images)).numpy(), tile(images))
+        True
+    """
+    import tensorflow as tf
+
+    images = tf.convert_to_tensor(images, tf.float32)
+    height, width, channels = images.shape[1:]
+    count = tf.shape(images)[0]
+    columns = tf.cast(tf.math.ceil(tf.sqrt(tf.cast(count, tf.float64))), tf.int32)
+    rows = (count + columns - 1) // columns
+    blanks = tf.ones(tf.stack([rows * columns - count, height, width, channels]))
+    cells = tf.pad(tf.concat([images, blanks], 0), [[0, 0], [0, pad], [0, pad], [0, 0]],
+                   constant_values=1.0)
+    grid = tf.transpose(tf.reshape(cells, tf.stack([rows, columns, height + pad, width + pad,
+                                                    channels])), [0, 2, 1, 3, 4])
+    grid = tf.reshape(grid, tf.stack([rows * (height + pad), columns * (width + pad), channels]))
+    return grid[:tf.shape(grid)[0] - pad, :tf.shape(grid)[1] - pad]
+
+
+def encode_png_tensor(images):
+    """Images in [0, 1] as PNG bytes, quantised as `to_uint8` does; TensorFlow ops.
+
+    Args:
+        images: a float (H, W, C) image, or an (N, H, W, C) batch; C is 1 (grey) or 3.
+
+    Returns:
+        A scalar string tensor for one image, a vector of N for a batch.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> image = np.array([[[0.2], [0.7]]], np.float32)
+        >>> png = encode_png_tensor(tf.constant(image)).numpy()
+        >>> np.array_equal(tf.io.decode_png(png).numpy(), to_uint8(image))
+        True
+    """
+    import tensorflow as tf
+
+    images = tf.convert_to_tensor(images)
+    pixels = tf.cast(tf.clip_by_value(tf.round(tf.cast(images, tf.float32) * 255.0), 0.0, 255.0),
+                     tf.uint8)
+    if pixels.shape.rank == 3:
+        return tf.io.encode_png(pixels)
+    return tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.string)
+
+
+def decode_image_tensor(data, size: int, channels: int, what: str):
+    """Encoded JPEG or PNG images -> float32 (N, size, size, channels) in [0, 1]; TensorFlow ops.
+
+    Each image is decoded with `channels` channels (colour made grey or grey repeated
+    as needed), scaled to [0, 1] as uint8 / 255 and resized to size x size
+    (bilinear, antialiased when shrinking; the same size is left as it is).
+
+    Args:
+        data: a string vector, one encoded image per element.
+        size: the height and width of the result.
+        channels: 1 or 3.
+        what: the start of the error message when an element is neither a JPEG nor a
+            PNG (which input of which signature expects what).
+
+    Returns:
+        The images, a float32 tensor.
+
+    Raises:
+        tf.errors.InvalidArgumentError: when run, for an element that is neither a JPEG
+            nor a PNG (the message starts with `what`), or one that does not decode.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> png = tf.io.encode_png(np.full((4, 6, 3), 255, np.uint8))
+        >>> decode_image_tensor(tf.stack([png]), 2, 1, "images").numpy().reshape(-1).tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    import tensorflow as tf
+
+    data = tf.convert_to_tensor(data, tf.string)
+    header = tf.strings.substr(data, 0, 8)
+    png = tf.equal(header, b"\x89PNG\r\n\x1a\n")
+    jpeg = tf.equal(tf.strings.substr(header, 0, 3), b"\xff\xd8\xff")
+    known = tf.logical_or(png, jpeg)
+    first_unknown = tf.argmin(tf.cast(known, tf.int32), output_type=tf.int32)
+    check = tf.debugging.Assert(
+        tf.reduce_all(known),
+        [f"{what}; got bytes that are neither a JPEG nor a PNG image, first at index",
+         first_unknown], name="image_format")
+
+    def decode(element: tf.Tensor) -> tf.Tensor:
+        image = tf.io.decode_image(element, channels=channels, expand_animations=False)
+        image = tf.cast(image, tf.float32) / 255.0
+        resized = tf.image.resize(image, [size, size], antialias=True)
+        return tf.clip_by_value(resized, 0.0, 1.0)
+
+    with tf.control_dependencies([check]):
+        data = tf.identity(data)
+    return tf.map_fn(decode, data,
+                     fn_output_signature=tf.TensorSpec([size, size, channels], tf.float32))
 
 
 def save_png(path: str | os.PathLike, image: np.ndarray) -> Path:

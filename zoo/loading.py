@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from zoo.errors import ConfigurationError, DamagedExportError, ExportNotFoundError
+from zoo.errors import ConfigurationError, DamagedExportError, ExportNotFoundError, InputError
 from zoo.export import MANIFEST_KEY, METADATA_FILE, WEIGHTS_KEY, sha256_of, weight_paths
-from zoo.paths import EXPORTED_ENV, exported_root, remove_stale_staging, versions
+from zoo.paths import EXPORTED_ENV, find_entry, remove_stale_staging, search_roots, versions
 from zoo.registry import ENTRIES, NAME_PATTERN
 from zoo.signatures import Signature
 
@@ -166,13 +167,35 @@ def matched_weights(model: Any, recorded: list[str] | None, exported: list[Any]
     return sources
 
 
+def _graph_refusal(declaration: Signature, error: Exception) -> str:
+    """One line for inputs the graph refused, from the TensorFlow error's own message."""
+    lines = [line for line in str(getattr(error, "message", error)).splitlines()
+             if line.strip() and not line.startswith(
+                 ("Graph execution error", "Detected at node", "<stack traces", "\t"))]
+    text = re.sub(r"\s*\[Op:[^\]]*\]$", "", lines[0] if lines else type(error).__name__)
+    text = text.replace("\\'", "'")  # TensorFlow escapes the quotes of assertion messages
+    assertion = re.fullmatch(r"assertion failed: \[(.*)\] \[(.*)\]", text)
+    if assertion:  # tf.debugging.Assert's "[message] [value]"
+        return f"{assertion[1]} {assertion[2]}."
+    if text.startswith("input '"):  # the declared checks' own messages
+        return f"{declaration.name}() expects {text[len('input '):]}."
+    strings = [repr(spec.name) for spec in declaration.inputs if spec.dtype == "string"]
+    if strings:
+        return f"{declaration.name}() could not decode {', '.join(strings)}: {text}"
+    return f"{declaration.name}() could not compute on its inputs: {text}"
+
+
 class ExportedModel:
     """A loaded export. Each serving signature is a method: `model.decode(latent=z)`.
 
     Inputs are numpy-like, given by position or by name, and are checked
     against the signature's declaration (shape, dtype, value range) before
-    they reach TensorFlow. A signature with one output returns that array; one
-    with several returns a dict of arrays.
+    they reach TensorFlow; string inputs (the `*_bytes` signatures' encoded
+    images) take a list of `bytes`. Inputs only the graph can judge (bytes that
+    do not decode as an image) are refused with an `InputError` too. A signature
+    with one output returns that array; one with several returns a dict of
+    arrays. A string output is `bytes` (`sample_png`'s one PNG) or an object
+    array of `bytes` (one PNG per example).
 
     Attributes:
         path: the version folder that was loaded.
@@ -220,11 +243,18 @@ class ExportedModel:
         missing = [name for name in names if name not in given]
         if missing:
             raise TypeError(f"{usage}: missing input {', '.join(missing)}.")
-        inputs = {name: tf.constant(array)
+        dtypes = {spec.name: spec.dtype for spec in declaration.inputs}
+        # String inputs arrive as object arrays of bytes, which tf.constant takes as tf.string.
+        inputs = {name: tf.constant(array, tf.as_dtype(dtypes[name]))
                   for name, array in declaration.check_inputs(given).items()}
-        outputs = self._saved_model.signatures[signature](**inputs)
-        result = {key: outputs[key].numpy() for key in declaration.outputs}
-        return result[declaration.outputs[0]] if len(result) == 1 else result
+        try:
+            outputs = self._saved_model.signatures[signature](**inputs)
+        except tf.errors.InvalidArgumentError as error:
+            # Checks only the graph can make: the bytes of an image that does not decode, say.
+            raise InputError(_graph_refusal(declaration, error)) from None
+        # A string output comes back as bytes (a scalar) or an object array of bytes.
+        result = {key: outputs[key].numpy() for key in declaration.output_names}
+        return result[declaration.output_names[0]] if len(result) == 1 else result
 
     def keras_model(self):
         """The exported network as a Keras model of its family, with the exported weights.
@@ -273,14 +303,19 @@ def _version_folder(entry_dir: Path, version: int | None, what: str) -> Path:
 def resolve(name_or_path: str | os.PathLike, version: int | None = None) -> Path:
     """The version folder `zoo.load` would load; see `load`."""
     if isinstance(name_or_path, str) and NAME_PATTERN.match(name_or_path):
-        root = exported_root().resolve()
-        entry_dir = (root / name_or_path).resolve()
-        if entry_dir.parent != root:
-            raise ConfigurationError(f"{name_or_path!r} resolves outside {root}.")
-        if not entry_dir.is_dir() and name_or_path not in ENTRIES:
-            known = sorted(set(ENTRIES) | {path.name for path in root.glob("*") if versions(path)})
+        roots = search_roots()
+        searched = ", ".join(map(str, roots))
+        entry_dir = find_entry(name_or_path, roots)
+        if entry_dir is None and name_or_path not in ENTRIES:
+            known = sorted(set(ENTRIES) | {path.name for root in roots for path in root.glob("*")
+                                           if versions(path)})
             raise ConfigurationError(f"Unknown zoo entry {name_or_path!r}; known entries: "
-                                     f"{', '.join(known)} (exports are read from {root}).")
+                                     f"{', '.join(known)} (exports searched in {searched}).")
+        if entry_dir is None:
+            raise ExportNotFoundError(
+                f"No exported versions of {name_or_path!r} in {searched}; train and export one "
+                f"with `zoo train {name_or_path}`, or point {EXPORTED_ENV} at a folder of "
+                "exports.")
         return _version_folder(entry_dir, version, repr(name_or_path))
     if isinstance(name_or_path, str) and not os.path.isabs(name_or_path) \
             and not name_or_path.startswith("./"):
@@ -308,11 +343,13 @@ def load(name_or_path: str | os.PathLike, version: int | None = None) -> Exporte
     """Loads an exported zoo model.
 
     Args:
-        name_or_path: an entry name (`"vae_mnist"`), resolved under the exported
-            models folder ($ZOO_EXPORTED_DIR, else the repository's `exported/`);
-            or a directory (`pathlib.Path`, absolute, or starting with `./`)
-            holding either one version or numbered version folders. Names never
-            contain path separators, so a name cannot leave the exported folder.
+        name_or_path: an entry name (`"vae_mnist"`), looked up in the folders of
+            `zoo.paths.search_roots()`: $ZOO_EXPORTED_DIR when set, `./exported`, the
+            source checkout's `exported/`, then the copies installed with the package;
+            the first one holding an export of it is used. Or a directory
+            (`pathlib.Path`, absolute, or starting with `./`) holding either one
+            version or numbered version folders. Names never contain path
+            separators, so a name cannot leave the exported folders.
         version: the version number; None takes the highest.
 
     Returns:

@@ -1,4 +1,9 @@
-"""Where exported models live, and the staging folders exports are written through."""
+"""Where exported models live, and the staging folders exports are written through.
+
+Loading by name searches several folders (`search_roots`); writing goes to one
+(`exported_root`). That way a wheel install (`pip install .`) brings the shipped
+models along, while new exports never land inside the installed package.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ from pathlib import Path
 
 EXPORTED_ENV = "ZOO_EXPORTED_DIR"
 
+PACKAGE_EXPORTS = Path(__file__).resolve().parent / "_exported"
+"""The shipped exports a wheel installs inside the package (mapped from the checkout's
+`exported/` by setup.cfg)."""
+
 STAGING_PATTERN = re.compile(r"^\.export-(?P<pid>[1-9][0-9]{0,9})@(?P<host>.+)\.[A-Za-z0-9_]{8}$")
 """A staging folder's name: `.export-<pid>@<hostname>.` and `tempfile.mkdtemp`'s 8 random
 characters. The owner in the name is what lets a later export or load tell a folder left by
@@ -17,11 +26,98 @@ a killed process from one another process is still writing."""
 
 
 def exported_root() -> Path:
-    """The exported-models folder: $ZOO_EXPORTED_DIR, else the repository's `exported/`."""
+    """The folder new exports are written to: $ZOO_EXPORTED_DIR, else `./exported`.
+
+    The recipes' default `--export-dir`, and the benchmarks' `--update-metadata`
+    for a model given by name, use it; never the copies installed with the package.
+
+    Example:
+        >>> import os
+        >>> exported_root() == Path(os.environ.get(EXPORTED_ENV) or "exported").absolute()
+        True
+    """
     override = os.environ.get(EXPORTED_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(__file__).resolve().parent.parent / "exported"
+    return Path(override).expanduser().absolute() if override else Path.cwd() / "exported"
+
+
+def checkout_exports() -> Path | None:
+    """The `exported/` of the source checkout this package is imported from (an editable
+    install or a plain checkout), or None when it comes from an installed wheel."""
+    root = PACKAGE_EXPORTS.parent.parent
+    return root / "exported" if (root / "setup.cfg").is_file() else None
+
+
+def search_roots() -> list[Path]:
+    """The folders an entry name is looked up in, in order; the first one holding it wins.
+
+    1. $ZOO_EXPORTED_DIR, when set;
+    2. `./exported` in the current directory;
+    3. the source checkout's `exported/`, for an editable install;
+    4. the shipped exports installed with the package (`PACKAGE_EXPORTS`), when there
+       are any (a wheel install).
+
+    A folder that appears twice (the current directory is the checkout, say) is
+    listed once, at its first place.
+
+    Example:
+        >>> search_roots()[0] == exported_root()
+        True
+    """
+    candidates = [exported_root(), checkout_exports(),
+                  PACKAGE_EXPORTS if PACKAGE_EXPORTS.is_dir() else None]
+    if os.environ.get(EXPORTED_ENV):
+        candidates.insert(1, Path.cwd() / "exported")
+    roots: list[Path] = []
+    seen: set[Path] = set()
+    for root in candidates:
+        if root is not None and root.resolve() not in seen:
+            seen.add(root.resolve())
+            roots.append(root)
+    return roots
+
+
+def find_entry(name: str, roots: list[Path] | None = None) -> Path | None:
+    """The folder of an entry's versions in the first root that holds an export of it.
+
+    Args:
+        name: an entry name (no path separators).
+        roots: the folders to look in; default `search_roots()`.
+
+    Returns:
+        `<root>/<name>` for the first root with at least one version of `name`,
+        or None when no root has one.
+
+    Example:
+        >>> find_entry("vae_mnist").name
+        'vae_mnist'
+    """
+    for root in search_roots() if roots is None else roots:
+        if versions(root / name):
+            return root / name
+    return None
+
+
+def model_argument(text: str, writing: bool = False) -> str | Path:
+    """A command line's model argument as `zoo.load` takes it.
+
+    Args:
+        text: an entry name, or a directory (anything with a path separator).
+        writing: whether the command writes into the export (a benchmark's
+            `--update-metadata`): a name then means the entry's folder under
+            `exported_root()`, never a copy found elsewhere in the search order.
+
+    Returns:
+        A `Path` for a directory or a written export, else the name.
+
+    Example:
+        >>> model_argument("vae_mnist"), model_argument("runs/exported/vae_mnist/1")
+        ('vae_mnist', PosixPath('runs/exported/vae_mnist/1'))
+        >>> model_argument("vae_mnist", writing=True) == exported_root() / "vae_mnist"
+        True
+    """
+    if os.sep in text or (os.altsep and os.altsep in text):
+        return Path(text)
+    return exported_root() / text if writing else text
 
 
 def versions(entry_dir: Path) -> list[int]:

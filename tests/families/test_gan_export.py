@@ -23,7 +23,7 @@ def exports(tmp_path_factory):
 def test_generate_and_sample_equal_the_in_memory_generator(exports):
     model, version = exports["dcgan_mnist"]
     loaded = zoo.load(version)
-    assert set(loaded.signatures) == {"generate", "sample"}
+    assert set(loaded.signatures) == {"generate", "sample", "sample_png"}
     assert loaded.metadata["serving_default"] == "generate"
     latent = np.random.default_rng(0).normal(size=(3, 100)).astype("float32")
     images = loaded.generate(latent)

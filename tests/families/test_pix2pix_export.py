@@ -58,7 +58,7 @@ def _expected(model: Pix2Pix, images: np.ndarray, seed: int | None = None) -> np
 def test_translate_equals_the_in_memory_generator(exports):
     model, folder = exports["deterministic"]
     loaded = tf.saved_model.load(str(folder))
-    assert set(loaded.signatures) == {"translate", "serving_default"}
+    assert set(loaded.signatures) == {"translate", "translate_bytes", "serving_default"}
     images = _images(3)
     translated = loaded.signatures["translate"](images=tf.constant(images))["images"].numpy()
     assert translated.shape == (3, 16, 16, 3)

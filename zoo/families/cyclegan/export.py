@@ -1,6 +1,7 @@
 """The CycleGAN serving signatures (Zhu et al., "Unpaired Image-to-Image Translation using
 Cycle-Consistent Adversarial Networks", ICCV 2017): `a_to_b` (also serving_default) and
-`b_to_a`, one per generator.
+`b_to_a`, one per generator; and their twins on encoded images, `a_to_b_bytes` and
+`b_to_a_bytes` (JPEG or PNG in, resized to the model's image size; PNG out).
 
 Images cross the serving boundary as NHWC float32 in [0, 1] (`zoo.signatures`);
 the model works in [-1, 1], the range of the generators' tanh. The generators
@@ -18,7 +19,7 @@ import tensorflow as tf
 from zoo.families.cyclegan.model import CHANNELS, CycleGAN
 from zoo.families.cyclegan.networks import SIZE_MULTIPLE, SMALLEST_SIZE
 from zoo.families.pix2pix.export import to_generator_range, to_unit_range
-from zoo.signatures import IMAGE_RANGE, Signature, TensorInput
+from zoo.signatures import IMAGE_RANGE, Signature, TensorInput, image_bytes_twin
 
 
 def _translation(generator: Callable[[tf.Tensor], tf.Tensor]
@@ -37,7 +38,9 @@ def _translation(generator: Callable[[tf.Tensor], tf.Tensor]
 
 
 def signatures(model: CycleGAN) -> list[Signature]:
-    """`a_to_b(images)` and `b_to_a(images)`: each image translated, NHWC in [0, 1].
+    """`a_to_b(images)` and `b_to_a(images)`: each image translated, NHWC in [0, 1];
+    `a_to_b_bytes(image_bytes)` and `b_to_a_bytes(image_bytes)`: the same on JPEG or
+    PNG images resized to the model's image size, returning a PNG of each translation.
 
     Deterministic: the generators have no dropout and instance norm uses each
     image's own statistics.
@@ -46,13 +49,13 @@ def signatures(model: CycleGAN) -> list[Signature]:
         model: the CycleGAN to export.
 
     Returns:
-        The two signatures, `a_to_b` first (serving_default).
+        The four signatures, `a_to_b` first (serving_default).
 
     Example:
         >>> model = CycleGAN(image_size=8, filters=2, residual_blocks=1, patch_layers=0)
         >>> [(signature.name, signature.inputs[0].multiple_of)
         ...  for signature in signatures(model)]
-        [('a_to_b', 4), ('b_to_a', 4)]
+        [('a_to_b', 4), ('b_to_a', 4), ('a_to_b_bytes', None), ('b_to_a_bytes', None)]
     """
     def images(domain: str) -> TensorInput:
         return TensorInput("images", (None, None, None, CHANNELS), "float32",
@@ -60,7 +63,10 @@ def signatures(model: CycleGAN) -> list[Signature]:
                            f"of {SIZE_MULTIPLE} of at least {SMALLEST_SIZE}", *IMAGE_RANGE,
                            multiple_of=SIZE_MULTIPLE)
 
-    return [Signature("a_to_b", "G_AB's translation of each domain A image to domain B",
-                      (images("A"),), ("images",), _translation(model.a_to_b)),
-            Signature("b_to_a", "G_BA's translation of each domain B image to domain A",
-                      (images("B"),), ("images",), _translation(model.b_to_a))]
+    translations = [
+        Signature("a_to_b", "G_AB's translation of each domain A image to domain B",
+                  (images("A"),), ("images",), _translation(model.a_to_b)),
+        Signature("b_to_a", "G_BA's translation of each domain B image to domain A",
+                  (images("B"),), ("images",), _translation(model.b_to_a))]
+    return translations + [image_bytes_twin(translation, model.image_size, CHANNELS)
+                           for translation in translations]

@@ -1,11 +1,12 @@
-"""The VAE's serving signatures: encode, decode, reconstruct (serving_default), sample, score."""
+"""The VAE's serving signatures: encode, decode, reconstruct (serving_default), sample, score,
+and sample_png (the images of sample as one PNG grid)."""
 
 from __future__ import annotations
 
 import tensorflow as tf
 
 from zoo.families.vae.model import VAE
-from zoo.signatures import Signature, TensorInput, image_input
+from zoo.signatures import Signature, TensorInput, image_input, png_grid_twin
 
 MAX_SAMPLE_COUNT = 4096
 SCORE_DRAWS = 16
@@ -22,6 +23,9 @@ def signatures(model: VAE) -> list[Signature]:
         mean, log_variance = model.encoder(images)
         return {"mean": mean, "log_variance": log_variance}
 
+    sample = Signature("sample", "images decoded from z ~ N(0, I) drawn from the seed",
+                       (count, seed), ("images",),
+                       lambda count, seed: {"images": model.sample(count, seed)})
     return [
         Signature("reconstruct", "pixel probabilities decoded from the posterior mean",
                   (images,), ("reconstructions",),
@@ -30,11 +34,10 @@ def signatures(model: VAE) -> list[Signature]:
                   (images,), ("mean", "log_variance"), encode),
         Signature("decode", "pixel probabilities p(x = 1 | z)",
                   (latent,), ("images",), lambda latent: {"images": model.decode(latent)}),
-        Signature("sample", "images decoded from z ~ N(0, I) drawn from the seed",
-                  (count, seed), ("images",),
-                  lambda count, seed: {"images": model.sample(count, seed)}),
+        sample,
         Signature("score", f"per-example negative ELBO in nats ({SCORE_DRAWS} draws of z, "
                   "fixed seed; binarised inputs give the Bernoulli bound); higher is more unusual",
                   (images,), ("negative_elbo",),
                   lambda images: {"negative_elbo": model.negative_elbo(images, SCORE_DRAWS)}),
+        png_grid_twin(sample),
     ]

@@ -46,6 +46,7 @@ from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.export import record_evaluation
 from zoo.images import write_atomically
 from zoo.loading import ExportedModel
+from zoo.paths import model_argument
 from zoo.registry import ENTRIES
 
 NUM_CLASSES = 10
@@ -191,7 +192,11 @@ def load_or_train_classifier(run_dir: str | os.PathLike, images: np.ndarray, lab
     classifier = build_classifier(image_shape=images.shape[1:])
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    classifier.fit(_to_unit(images), labels, epochs=epochs, batch_size=batch_size, verbose=0)
+    progress = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
+        f"  classifier epoch {epoch + 1}/{epochs}: loss {logs['loss']:.4f}, training accuracy "
+        f"{logs['accuracy']:.4f}", flush=True))
+    classifier.fit(_to_unit(images), labels, epochs=epochs, batch_size=batch_size, verbose=0,
+                   callbacks=[progress])
     save_classifier(classifier, run_dir, wanted)
     return classifier, True
 
@@ -351,8 +356,7 @@ def reverse_kl_to_uniform(shares: np.ndarray) -> float:
 
 
 def _load_inputs(args: argparse.Namespace):
-    exported = zoo.load(Path(args.model) if args.model and os.sep in args.model
-                        else args.model or args.entry)
+    exported = zoo.load(model_argument(args.model or args.entry, writing=args.update_metadata))
     if exported.name != args.entry:
         raise ConfigurationError(f"{exported.path} is an export of {exported.name!r}, not "
                                  f"{args.entry!r}; pass --entry {exported.name}.")

@@ -78,6 +78,7 @@ from zoo.errors import ConfigurationError, ZooError
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.export import record_evaluation
 from zoo.images import example_rows, save_png
+from zoo.paths import model_argument
 from zoo.registry import get_entry
 
 
@@ -197,8 +198,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _load(name: str | None, entry: str) -> zoo.ExportedModel:
-    model = zoo.load(Path(name) if name and os.sep in name else name or entry)
+def _load(name: str | None, entry: str, writing: bool = False) -> zoo.ExportedModel:
+    model = zoo.load(model_argument(name or entry, writing))
     if model.name != entry:
         raise ConfigurationError(f"{model.path} is an export of {model.name!r}, not {entry!r}.")
     return model
@@ -621,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     try:
-        model = _load(args.model, args.entry)
+        model = _load(args.model, args.entry, writing=args.update_metadata)
         ablation = _load_ablation(args.ablation, args.entry) if args.ablation else None
         figures, columns, names = EVALUATIONS[args.entry](args, model, ablation)
     except ZooError as error:

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
@@ -31,6 +29,7 @@ from zoo.data import evaluation_dataset, load_mnist
 from zoo.errors import ZooError
 from zoo.export import record_evaluation
 from zoo.families import get_family
+from zoo.paths import model_argument
 
 # Burda et al. 2016, Table 1, MNIST, one stochastic layer (MLP networks, 50-D latent,
 # trained on the 60,000 training images with dynamic binarisation), NLL with k = 5000.
@@ -65,7 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        exported = zoo.load(Path(args.model) if os.sep in args.model else args.model)
+        exported = zoo.load(model_argument(args.model, writing=args.update_metadata))
         images, labels = load_mnist(args.split, args.data_dir)
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)

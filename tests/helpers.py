@@ -43,3 +43,14 @@ def digit_like_images(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray
     noise = rng.integers(0, 40, (count, 28, 28))
     images = np.clip(prototypes[labels].astype(int) + noise - 20, 0, 255).astype(np.uint8)
     return images, labels.astype(np.uint8)
+
+
+def write_mnist_idx(folder: Path, train: int = 64, test: int = 16) -> Path:
+    """A folder of MNIST-format IDX files of `digit_like_images`: `train` training images
+    (seed 0) and `test` test images (seed 1), with their labels."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for prefix, count, seed in (("train", train, 0), ("t10k", test, 1)):
+        images, labels = digit_like_images(count, seed)
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return folder

@@ -1,4 +1,5 @@
-"""`python -m zoo`: list and sample, every input a shipped export needs, errors as one line."""
+"""`python -m zoo` (the `zoo` command): list and sample, every input a shipped export needs,
+errors as one line."""
 
 from __future__ import annotations
 
@@ -48,6 +49,12 @@ def test_a_conditional_model_draws_one_row_per_class_or_the_asked_label(tmp_path
     rows = tmp_path / "rows.png"
     assert main(["sample", "cgan_mnist", "--count", "3", "--out", str(rows)]) == 0
     assert _png(rows).shape == (10 * 29 - 1, 3 * 29 - 1, 1)
+    # Progress on stderr, one line per class drawn; stdout keeps the result alone.
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"[zoo] drew class {label} ({label + 1}/10 rows)"
+                                         for label in range(10)]
+    assert captured.out.splitlines() == [f"wrote 30 samples of {zoo.load('cgan_mnist').path} "
+                                         f"to {rows}"]
     sevens = tmp_path / "sevens.png"
     assert main(["sample", "cgan_mnist", "--label", "7", "--count", "2", "--seed", "1",
                  "--out", str(sevens)]) == 0

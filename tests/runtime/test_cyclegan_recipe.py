@@ -33,7 +33,7 @@ def _unpaired_folder(root: Path, count: int = 3) -> Path:
 
 def _check_export(version: Path, out: Path) -> None:
     loaded = zoo.load(version)
-    assert list(loaded.signatures) == ["a_to_b", "b_to_a"]
+    assert list(loaded.signatures) == ["a_to_b", "b_to_a", "a_to_b_bytes", "b_to_a_bytes"]
     assert loaded.metadata["model_config"]["image_size"] == 32
     assert loaded.metadata["training"]["augment"] == "jitter"
     assert loaded.metadata["training"]["schedule"] == "linear_decay"

@@ -26,7 +26,7 @@ from helpers import REPO
 RECIPES = REPO / "recipes"
 RECIPE = RECIPES / "vae_mnist.py"
 FLAGS = ("--epochs", "--batch-size", "--learning-rate", "--data-dir", "--out", "--export-dir",
-         "--seed", "--strategy", "--steps-per-epoch", "--jit-compile")
+         "--seed", "--strategy", "--steps-per-epoch", "--jit-compile", "--precision")
 
 
 def _recipe(*args: str, entry: str = "vae_mnist", timeout: float = 300
@@ -252,7 +252,7 @@ def test_pix2pix_facades_trains_from_a_paired_folder_and_exports_translate(tmp_p
         "--filters", "4", "--epochs", "2", "--steps-per-epoch", "2", "--out", str(out),
         "--export-dir", str(tmp_path / "exported")]) == 0
     loaded = zoo.load(tmp_path / "exported" / "pix2pix_facades" / "1")
-    assert list(loaded.signatures) == ["translate"]
+    assert list(loaded.signatures) == ["translate", "translate_bytes"]
     assert loaded.metadata["model_config"]["image_size"] == 32
     assert loaded.metadata["training"]["augment"] == "jitter"
     assert loaded.translate(np.full((2, 32, 32, 3), 0.5, np.float32)).shape == (2, 32, 32, 3)

@@ -1,0 +1,308 @@
+"""The `zoo` command: info, translate, train and serving-config (list and sample: test_main.py),
+in-process and through the installed console script."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, text_format
+
+import zoo
+import zoo.paths
+from zoo.command import main, read_image
+from zoo.export import record_evaluation
+from zoo.images import to_uint8
+from zoo.paths import versions
+from zoo.registry import ENTRIES
+from zoo.runtime.cli import build_parser
+from helpers import REPO, write_mnist_idx
+
+LOG_MARKERS = ("tensorflow/", "oneDNN", "absl::InitializeLog", "cuda", "cpu_feature_guard")
+"""Pieces of TensorFlow's start-up and C++ log lines."""
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: "), err
+    return err[0]
+
+
+def _png(path: Path) -> np.ndarray:
+    return tf.io.decode_png(path.read_bytes()).numpy()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """`zoo train vae_mnist` for two steps on generated digits, run in a fresh folder with
+    $ZOO_EXPORTED_DIR unset, so the export goes to ./exported; an evaluation is recorded."""
+    folder = tmp_path_factory.mktemp("train")
+    data = write_mnist_idx(folder / "mnist", train=32)
+    flags = ["--data-dir", str(data), "--out", "run", "--epochs", "1", "--batch-size", "8",
+             "--steps-per-epoch", "2"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(zoo.paths.EXPORTED_ENV, raising=False)
+        patch.chdir(folder)
+        status = main(["train", "vae_mnist", *flags])
+    version = folder / "exported" / "vae_mnist" / "1"
+    record_evaluation(version, "vae_likelihood", {"nll_nats": 123.4, "split": {"name": "test"}})
+    return status, version
+
+
+def test_train_runs_the_recipe_and_exports_to_dot_exported(trained):
+    status, version = trained
+    assert status == 0
+    model = zoo.load(version)
+    assert model.metadata["training"]["epochs"] == 1
+    assert model.metadata["training"]["train_examples"] == 32
+    assert model.sample(count=2, seed=0).shape == (2, 28, 28, 1)
+    assert (version.parent.parent.parent / "run" / "run.json").is_file()
+
+
+def test_train_help_lists_the_recipe_flags_under_its_own_name(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "pix2pix_facades", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: zoo train pix2pix_facades ")
+    assert "--image-size" in text and "--lambda-gan" in text
+    assert text == build_parser(ENTRIES["pix2pix_facades"], prog="zoo train pix2pix_facades"
+                                ).format_help()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "vae_mnist", "--epochs", "two"], "--epochs must be an integer; got 'two'"),
+    (["train", "vae_cifar"], "unknown entry 'vae_cifar'"),
+    (["train"], "`zoo train` needs an entry"),
+    (["info"], "the following arguments are required: model"),
+    (["nonsense"], "invalid choice: 'nonsense'"),
+])
+def test_usage_errors_are_one_error_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in _one_error_line(capsys)
+
+
+def test_info_shows_folder_signatures_training_and_evaluation(trained, capsys):
+    _, version = trained
+    assert main(["info", str(version)]) == 0
+    out = capsys.readouterr().out
+    model = zoo.load(version)
+    assert out.startswith(f"vae_mnist: {ENTRIES['vae_mnist'].description}\n")
+    assert f"export: {version} (version 1; versions here: 1)" in out
+    assert f"trained with: {model.metadata['training']['command']}" in out
+    for name, signature in model.signatures.items():
+        assert f"  {name}: {signature.description}" in out
+        for spec in signature.inputs:
+            assert f"    input  {spec.expected()}" in out
+    assert "    output 'negative_elbo': float32" in out
+    assert "  vae_likelihood:\n    nll_nats: 123.4\n    split:\n      name: test" in out
+
+
+def test_info_of_an_entry_without_export_gives_the_registry_and_train_command(
+        tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(zoo.paths.EXPORTED_ENV, str(tmp_path / "empty"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(zoo.paths, "checkout_exports", lambda: None)
+    monkeypatch.setattr(zoo.paths, "PACKAGE_EXPORTS", tmp_path / "none")
+    assert main(["info", "pix2pix_facades"]) == 0
+    out = capsys.readouterr().out
+    assert f"export: none (searched {tmp_path / 'empty'}, {tmp_path / 'exported'})" in out
+    assert "image_size=256" in out and "200 epochs, global batch 1" in out
+    assert "model flags: --image-size --filters --lambda-gan" in out
+    assert "train and export it: zoo train pix2pix_facades" in out
+    assert main(["info", "pix2pix_facades", "--version", "1"]) == 2
+    assert "has no export, so no version 1" in _one_error_line(capsys)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["info", "vae_cifar"], "Unknown zoo entry 'vae_cifar'"),
+    (["info", "vae_mnist", "--version", "9"], "no version 9"),
+    (["info", "./no/such/folder"], "No export directory at no/such/folder"),
+])
+def test_info_errors_are_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in _one_error_line(capsys)
+
+
+def _write(path: Path, pixels: np.ndarray) -> Path:
+    encode = tf.io.encode_jpeg if path.suffix == ".jpg" else tf.io.encode_png
+    path.write_bytes(encode(pixels).numpy())
+    return path
+
+
+def test_read_image_converts_channels_and_resizes(tmp_path):
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (28, 28, 3), dtype=np.uint8)
+    exact = read_image(_write(tmp_path / "rgb.png", rgb), 28, 28, 3)
+    np.testing.assert_allclose(exact, rgb / 255.0, atol=1e-6)
+    grey = read_image(_write(tmp_path / "grey.png", rgb[..., :1]), 12, 20, 3)
+    assert grey.shape == (12, 20, 3) and grey.dtype == np.float32
+    np.testing.assert_array_equal(grey[..., 0], grey[..., 2])
+    assert read_image(tmp_path / "rgb.png", 28, 28, 1).shape == (28, 28, 1)
+
+
+def test_translate_writes_one_png_per_file_at_the_models_size(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    exact = _write(inputs / "exact.png", rng.integers(0, 256, (28, 28, 3), dtype=np.uint8))
+    grey = _write(inputs / "grey.png", rng.integers(0, 256, (40, 36, 1), dtype=np.uint8))
+    photo = _write(inputs / "photo.jpg", rng.integers(0, 256, (50, 30, 3), dtype=np.uint8))
+    out = tmp_path / "out"
+    assert main(["translate", "cyclegan_mnist_restyle", str(exact), str(inputs / "grey.png"),
+                 str(photo), "--out", str(out), "--direction", "b_to_a", "--batch-size", "2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == ["[zoo] translated 2/3 files", "[zoo] translated 3/3 files"]
+    assert "wrote 3 images translated by cyclegan_mnist_restyle b_to_a" in captured.out
+    assert sorted(path.name for path in out.iterdir()) == ["exact.png", "grey.png", "photo.png"]
+    model = zoo.load("cyclegan_mnist_restyle")
+    for path in (exact, grey, photo):
+        written = _png(out / f"{path.stem}.png")
+        assert written.shape == (28, 28, 3)
+        expected = to_uint8(model.b_to_a(read_image(path, 28, 28, 3)[None])[0])
+        assert np.abs(written.astype(int) - expected).max() <= 1
+    # An image already at the model's size goes in as its own pixels.
+    direct = to_uint8(model.b_to_a(_png(exact)[None] / 255.0)[0])
+    assert np.abs(_png(out / "exact.png").astype(int) - direct).max() <= 1
+    # A folder stands for its images; the default direction is the serving_default, a_to_b.
+    assert main(["translate", "cyclegan_mnist_restyle", str(inputs), "--out", str(out)]) == 0
+    expected = to_uint8(model.a_to_b(read_image(grey, 28, 28, 3)[None])[0])
+    assert np.abs(_png(out / "grey.png").astype(int) - expected).max() <= 1
+
+
+def test_translate_with_pix2pix_converts_to_its_channels(tmp_path, capsys):
+    photo = _write(tmp_path / "digit.jpg", np.full((64, 64, 3), 200, np.uint8))
+    assert main(["translate", "pix2pix_mnist_inpaint", str(photo), "--out",
+                 str(tmp_path / "out")]) == 0
+    written = _png(tmp_path / "out" / "digit.png")
+    assert written.shape == (32, 32, 1)
+    expected = to_uint8(zoo.load("pix2pix_mnist_inpaint").translate(
+        read_image(photo, 32, 32, 1)[None])[0])
+    assert np.abs(written.astype(int) - expected).max() <= 1
+
+
+def _translate_case(tmp_path: Path, case: str) -> list[str]:
+    good = _write(tmp_path / "good.png", np.zeros((28, 28, 3), np.uint8))
+    out = str(tmp_path / "out")
+    if case == "missing":
+        return ["cyclegan_mnist_restyle", str(tmp_path / "nope.jpg"), "--out", out]
+    if case == "unreadable":
+        (tmp_path / "text.png").write_text("not an image")
+        return ["cyclegan_mnist_restyle", str(good), str(tmp_path / "text.png"), "--out", out]
+    if case == "same stem":
+        (tmp_path / "other").mkdir()
+        _write(tmp_path / "other" / "good.jpg", np.zeros((8, 8, 3), np.uint8))
+        return ["cyclegan_mnist_restyle", str(good), str(tmp_path / "other"), "--out", out]
+    if case == "overwrite":
+        return ["cyclegan_mnist_restyle", str(good), "--out", str(tmp_path)]
+    if case == "not a translation model":
+        return ["vae_mnist", str(good), "--out", out]
+    if case == "unknown direction":
+        return ["cyclegan_mnist_restyle", str(good), "--out", out, "--direction", "sideways"]
+    return ["pix2pix_mnist_inpaint", str(good), "--out", out, "--direction", "a_to_b"]
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "nope.jpg does not exist"),
+    ("unreadable", "text.png is not a readable JPEG or PNG image"),
+    ("same stem", "would both be written to good.png"),
+    ("overwrite", "would overwrite the input"),
+    ("not a translation model", "vae_mnist is a vae model, not a translation one"),
+    ("unknown direction", "--direction 'sideways' is not one of cyclegan_mnist_restyle's: "
+                          "a_to_b, b_to_a."),
+    ("direction for pix2pix", "pix2pix_mnist_inpaint translates one way (translate); drop "
+                              "--direction a_to_b."),
+])
+def test_translate_errors_are_one_line_and_write_nothing(case, message, tmp_path, capsys):
+    argv = _translate_case(tmp_path, case)
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["translate", *argv]) == 2
+    assert message in _one_error_line(capsys)
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def _model_server_config():
+    """TF Serving's ModelServerConfig message (model_server_config.proto), the part a
+    models.config file of plain models uses, to parse the command's output as the server does."""
+    proto = descriptor_pb2.FileDescriptorProto(name="zoo_test_model_server_config.proto",
+                                               package="tensorflow.serving")
+    field = descriptor_pb2.FieldDescriptorProto
+    model = proto.message_type.add(name="ModelConfig")
+    for number, name in ((1, "name"), (2, "base_path"), (4, "model_platform")):
+        model.field.add(name=name, number=number, type=field.TYPE_STRING,
+                        label=field.LABEL_OPTIONAL)
+    models = proto.message_type.add(name="ModelConfigList")
+    models.field.add(name="config", number=1, type=field.TYPE_MESSAGE,
+                     label=field.LABEL_REPEATED, type_name=".tensorflow.serving.ModelConfig")
+    server = proto.message_type.add(name="ModelServerConfig")
+    server.field.add(name="model_config_list", number=1, type=field.TYPE_MESSAGE,
+                     label=field.LABEL_OPTIONAL, type_name=".tensorflow.serving.ModelConfigList")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    return message_factory.GetMessageClass(
+        pool.FindMessageTypeByName("tensorflow.serving.ModelServerConfig"))
+
+
+def _served(text: str) -> dict[str, tuple[str, str]]:
+    config = text_format.Parse(text, _model_server_config()())
+    return {model.name: (model.base_path, model.model_platform)
+            for model in config.model_config_list.config}
+
+
+def test_serving_config_lists_every_exported_entry(trained, tmp_path, monkeypatch, capsys):
+    shipped = REPO / "exported"
+    assert main(["serving-config", "--exported", str(shipped), "--base-path", "/srv/models/"]) == 0
+    exported = {path.name for path in shipped.iterdir() if versions(path)}
+    assert len(exported) >= 4
+    assert _served(capsys.readouterr().out) == {
+        name: (f"/srv/models/{name}", "tensorflow") for name in exported}
+    # By default, the first folder of the search order that holds exports.
+    _, version = trained
+    folder = version.parent.parent
+    (folder / "notes").mkdir(exist_ok=True)  # not an export
+    monkeypatch.setenv(zoo.paths.EXPORTED_ENV, str(folder))
+    assert main(["serving-config"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"# TF Serving models.config for the exports in {folder}, seen by the "
+                          "server at /models\n")
+    assert _served(out) == {"vae_mnist": ("/models/vae_mnist", "tensorflow")}
+    assert main(["serving-config", "--exported", str(tmp_path)]) == 2
+    assert f"No exports in {tmp_path}" in _one_error_line(capsys)
+
+
+def _console(*args: str) -> subprocess.CompletedProcess:
+    script = shutil.which("zoo", path=str(Path(sys.executable).parent))
+    assert script, f"no zoo console script beside {sys.executable}; run `pip install -e .`"
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    return subprocess.run([script, *args], capture_output=True, text=True, timeout=120,
+                          env=env, cwd=REPO)
+
+
+def test_the_console_script_prints_results_without_tensorflow_log_lines():
+    listed = _console("list")
+    assert listed.returncode == 0 and listed.stderr == ""
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == list(ENTRIES)
+    info = _console("info", "cyclegan_horse2zebra")
+    assert info.returncode == 0, info.stderr
+    assert info.stderr == ""
+    assert re.search(r"^export: .*exported/cyclegan_horse2zebra/1 ", info.stdout, re.M)
+    assert "  b_to_a: " in info.stdout and "horses_called_zebras: " in info.stdout
+    loud = _console("info", "cyclegan_horse2zebra", "--verbose")
+    assert loud.returncode == 0 and loud.stdout == info.stdout
+    assert any(marker in loud.stderr for marker in LOG_MARKERS), loud.stderr
+
+
+def test_the_console_script_reports_errors_in_one_line():
+    result = _console("translate", "cyclegan_horse2zebra", "missing.jpg", "--out", "x")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: missing.jpg does not exist; pass image files (JPEG or PNG) or folders of them."]

@@ -1,6 +1,7 @@
 """Distribution: the strategy choice, and one step of the GAN's distributed variants (WGAN-GP's
 penalty over strided critic steps, PacGAN's packing) on two replicas equal to one device's; the
-every-family equivalence is in tests/families/test_conformance.py."""
+every-family equivalence is in tests/families/test_conformance.py, and a recipe on two worker
+processes in tests/runtime/test_multiworker.py."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Callable
 
@@ -60,16 +61,27 @@ class EpochCheckpoint(keras.callbacks.Callback):
     TensorFlow writes checkpoint files under temporary names and updates the
     `checkpoint` index atomically, so a process killed at any moment leaves the
     previous checkpoint intact.
+
+    Args:
+        manager: saves the checkpoint into its directory.
+        epoch: the variable that records the epochs done, saved with the state.
+        discard: delete the manager's directory right after each save: the
+            workers of a multi-worker run other than the chief take part in
+            every save (it is collective) but keep nothing.
     """
 
-    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable) -> None:
+    def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable,
+                 discard: bool = False) -> None:
         super().__init__()
         self.manager = manager
         self.epoch = epoch
+        self.discard = discard
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch.assign(epoch + 1)
         self.manager.save(checkpoint_number=epoch + 1)
+        if self.discard:
+            shutil.rmtree(self.manager.directory, ignore_errors=True)
 
 
 class SampleGrid(keras.callbacks.Callback):

@@ -1,0 +1,216 @@
+"""A recipe on two real worker processes of this machine (MultiWorkerMirroredStrategy over
+loopback, one CPU each), as a user runs it on two machines: the update equals one process's,
+only the chief writes files, and a run whose worker was killed resumes on every worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import write_mnist_idx
+
+RECIPE = Path(__file__).with_name("multiworker_recipe.py")
+EPOCHS = 2
+# Four steps per epoch: a worker killed when the chief's first checkpoint appears is still
+# inside the second epoch, which cannot finish without it.
+FLAGS = ("--batch-size", "8", "--steps-per-epoch", "4", "--epochs", str(EPOCHS),
+         "--precision", "float32")
+TIMEOUT = 120
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def _start(flags: list[str], log: Path, tmpdir: Path, tf_config: dict | None = None
+           ) -> subprocess.Popen:
+    """One recipe process, its output in `log`, its temporary files under `tmpdir`."""
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if key != "TF_CONFIG"}
+    env |= {"CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3", "TMPDIR": str(tmpdir)}
+    if tf_config is not None:
+        env["TF_CONFIG"] = json.dumps(tf_config)
+    with open(log, "w") as output:
+        return subprocess.Popen([sys.executable, str(RECIPE), "vae_mnist", *flags],
+                                stdout=output, stderr=subprocess.STDOUT, env=env)
+
+
+def _start_cluster(flags: list[list[str]], root: Path, name: str) -> list[subprocess.Popen]:
+    """Worker i runs `flags[i]`; worker 0 is the chief. Logs: <root>/<name>-<i>.log, temporary
+    files: <root>/<name>-tmp-<i>/."""
+    addresses = [f"127.0.0.1:{port}" for port in _free_ports(len(flags))]
+    return [_start(worker_flags, root / f"{name}-{index}.log", root / f"{name}-tmp-{index}",
+                   {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}})
+            for index, worker_flags in enumerate(flags)]
+
+
+def _finish(processes: list[subprocess.Popen], logs: list[Path], status: int = 0) -> list[str]:
+    """Waits for every process (a hang fails the test instead of blocking the suite) and
+    checks that each exited with `status`; returns their outputs."""
+    deadline = time.monotonic() + TIMEOUT
+    try:
+        for process in processes:
+            process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        for process in processes:
+            process.kill()
+            process.wait()
+        pytest.fail("a worker hung:\n" + "\n".join(log.read_text()[-2000:] for log in logs))
+    outputs = [log.read_text() for log in logs]
+    for process, output in zip(processes, outputs):
+        assert process.returncode == status, output[-3000:]
+    return outputs
+
+
+def _run_flags(data: Path, out: Path, exported: Path, strategy: str = "multi-worker"
+               ) -> list[str]:
+    return ["--data-dir", str(data), "--out", str(out), "--export-dir", str(exported),
+            "--strategy", strategy, *FLAGS]
+
+
+def _state(checkpoint: Path) -> dict[str, np.ndarray]:
+    """Every saved value of a checkpoint (weights, optimizer slots and steps, epoch)."""
+    reader = tf.train.load_checkpoint(str(checkpoint))
+    return {key: np.asarray(reader.get_tensor(key))
+            for key in reader.get_variable_to_shape_map() if key != "_CHECKPOINTABLE_OBJECT_GRAPH"}
+
+
+def _exported_weights(version: Path) -> dict[str, np.ndarray]:
+    return {variable.name: variable.numpy()
+            for variable in tf.saved_model.load(str(version)).variables}
+
+
+@pytest.fixture(scope="module")
+def mnist(tmp_path_factory) -> Path:
+    return write_mnist_idx(tmp_path_factory.mktemp("mnist"))
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory, mnist) -> Path:
+    """An uninterrupted two-worker run; the worker is given an --out of its own, to show
+    that it writes nothing there."""
+    root = tmp_path_factory.mktemp("two-workers")
+    processes = _start_cluster(
+        [_run_flags(mnist, root / "chief" / "run", root / "chief" / "exported"),
+         _run_flags(mnist, root / "worker" / "run", root / "worker" / "exported")],
+        root, "run")
+    _finish(processes, [root / "run-0.log", root / "run-1.log"])
+    return root
+
+
+def test_two_workers_apply_the_single_process_updates(two_workers, mnist, tmp_path):
+    log = tmp_path / "single.log"
+    single = _start(_run_flags(mnist, tmp_path / "run", tmp_path / "exported", "default"), log,
+                    tmp_path / "tmp")
+    output = _finish([single], [log])[0]
+    assert "_DefaultDistributionStrategy with 1 replica(s)" in output
+    assert "CollectiveAllReduceStrategy with 2 replica(s)" in (two_workers / "run-0.log").read_text()
+
+    # The whole training state after 8 steps: weights, Adam's moments and step, the epoch.
+    split = _state(two_workers / "chief" / "run" / "checkpoints" / f"ckpt-{EPOCHS}")
+    one = _state(tmp_path / "run" / "checkpoints" / f"ckpt-{EPOCHS}")
+    assert split.keys() == one.keys() and len(one) > 50
+    for key, values in one.items():
+        np.testing.assert_allclose(split[key], values, rtol=1e-5, atol=1e-6, err_msg=key)
+    # The tolerance is far below what an epoch of training moves.
+    first = _state(tmp_path / "run" / "checkpoints" / "ckpt-1")
+    assert max(np.abs(first[key] - values).max() for key, values in one.items()
+               if key.startswith("model/") and values.dtype == np.float32) > 1e-3
+
+    split_export = _exported_weights(two_workers / "chief" / "exported" / "vae_mnist" / "1")
+    one_export = _exported_weights(tmp_path / "exported" / "vae_mnist" / "1")
+    assert split_export.keys() == one_export.keys()
+    for name, values in one_export.items():
+        np.testing.assert_allclose(split_export[name], values, rtol=1e-5, atol=1e-6,
+                                   err_msg=name)
+
+
+def test_only_the_chief_writes_files(two_workers):
+    chief = two_workers / "chief"
+    run = chief / "run"
+    assert json.loads((run / "run.json").read_text())["export"] == str(
+        chief / "exported" / "vae_mnist" / "1")
+    assert sorted(path.name for path in (run / "checkpoints").iterdir()
+                  if path.name.startswith("ckpt-") and path.suffix == ".index") == [
+        "ckpt-1.index", "ckpt-2.index"]
+    assert {"train", "validation", "samples"} <= {
+        path.name for path in (run / "tensorboard").iterdir()}
+    assert sorted(path.name for path in (run / "samples").iterdir()) == [
+        "epoch_0001.png", "epoch_0002.png"]
+    assert len((run / "history.csv").read_text().splitlines()) == EPOCHS + 1
+    assert (run / "plots" / "history.png").is_file()
+    assert (chief / "exported" / "vae_mnist" / "1" / "saved_model.pb").is_file()
+    # The worker trained (the same epochs, the same logs) but left nothing behind: no run
+    # folder, no export, no scratch checkpoints in its temporary folder.
+    worker_log = (two_workers / "run-1.log").read_text()
+    assert re.findall(r"^Epoch \d+/\d+", worker_log, re.M) == ["Epoch 1/2", "Epoch 2/2"]
+    assert not (two_workers / "worker").exists()
+    assert list((two_workers / "run-tmp-1").iterdir()) == []
+
+
+def test_a_run_whose_worker_was_killed_resumes_on_every_worker(two_workers, mnist, tmp_path):
+    flags = _run_flags(mnist, tmp_path / "run", tmp_path / "exported")
+    index = tmp_path / "run" / "checkpoints" / "checkpoint"
+    chief, worker = _start_cluster([flags, flags], tmp_path, "killed")
+    deadline = time.monotonic() + TIMEOUT
+    while not index.exists() and chief.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.kill()
+    worker.wait()
+    # Without its peer the chief cannot go on: it stops at its next collective op, saying
+    # how to resume in one line.
+    try:
+        chief.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        chief.kill()
+        chief.wait()
+        pytest.fail("the chief hung after its worker was killed")
+    error = (tmp_path / "killed-0.log").read_text().strip().splitlines()[-1]
+    assert chief.returncode == 2 and error.startswith("error: Lost contact with another worker"), (
+        error)
+    assert "restart every worker with the same command" in error
+    assert tf.train.latest_checkpoint(str(index.parent)).endswith("ckpt-1"), (
+        (tmp_path / "killed-0.log").read_text()[-3000:])
+    assert not (tmp_path / "exported").exists()
+
+    # A worker that cannot see the chief's checkpoints (another --out) would resume from
+    # fresh weights: every worker refuses instead, before any step.
+    elsewhere = _run_flags(mnist, tmp_path / "elsewhere", tmp_path / "exported")
+    outputs = _finish(_start_cluster([flags, elsewhere], tmp_path, "misconfigured"),
+                      [tmp_path / "misconfigured-0.log", tmp_path / "misconfigured-1.log"], 2)
+    for output in outputs:
+        assert output.strip().splitlines()[-1].startswith(
+            "error: The workers restored different checkpoints"), output[-2000:]
+    assert tf.train.latest_checkpoint(str(index.parent)).endswith("ckpt-1")
+    assert not (tmp_path / "elsewhere").exists()
+
+    logs = [tmp_path / "resumed-0.log", tmp_path / "resumed-1.log"]
+    outputs = _finish(_start_cluster([flags, flags], tmp_path, "resumed"), logs)
+    for output in outputs:
+        # Both workers restored the chief's checkpoint and trained only the second epoch.
+        assert "checkpoints/ckpt-1 (epoch 1 done)" in output
+        assert re.findall(r"^Epoch \d+/\d+", output, re.M) == ["Epoch 2/2"]
+    # Had the worker started from fresh weights, the gradients it contributes would differ
+    # and so would the result: the run ends where the uninterrupted one did.
+    resumed = _exported_weights(tmp_path / "exported" / "vae_mnist" / "1")
+    straight = _exported_weights(two_workers / "chief" / "exported" / "vae_mnist" / "1")
+    assert resumed.keys() == straight.keys()
+    for name, values in straight.items():
+        np.testing.assert_allclose(resumed[name], values, rtol=1e-6, atol=1e-7, err_msg=name)
+    assert not list((tmp_path / "resumed-tmp-1").glob("zoo-worker-checkpoints-*"))

@@ -3,7 +3,9 @@
 Every function returns a per-example loss of shape (batch,): discriminator
 outputs with more than one value per example (a PatchGAN's map, say) are
 averaged over their non-batch axes. The training step turns per-example losses
-into the global-batch mean with `zoo.distributed.replica_mean`.
+into the global-batch mean with `zoo.distributed.replica_mean`. Scores and
+examples are cast to float32 first, so the losses are float32 under a mixed
+precision policy too.
 
 Discriminator outputs are unbounded scores (logits): D(x) = sigmoid(score) for
 the losses that use probabilities.
@@ -29,6 +31,11 @@ import tensorflow as tf
 from zoo.errors import ConfigurationError
 
 LOSSES = ("minimax", "non_saturating", "least_squares", "hinge", "wasserstein")
+
+
+def _float32(values: tf.Tensor) -> tf.Tensor:
+    """`values` as a float32 tensor, whatever floating type it came in (bfloat16, float16)."""
+    return tf.cast(tf.convert_to_tensor(values), tf.float32)
 
 
 def _per_example(values: tf.Tensor) -> tf.Tensor:
@@ -63,8 +70,7 @@ def discriminator_loss(name: str, real_scores: tf.Tensor, fake_scores: tf.Tensor
         0.5
     """
     check_loss(name)
-    real = tf.convert_to_tensor(real_scores, tf.float32)
-    fake = tf.convert_to_tensor(fake_scores, tf.float32)
+    real, fake = _float32(real_scores), _float32(fake_scores)
     if name in ("minimax", "non_saturating"):
         # -log sigmoid(s) = softplus(-s) and -log(1 - sigmoid(s)) = softplus(s), stable for any s.
         return _per_example(tf.nn.softplus(-real)) + _per_example(tf.nn.softplus(fake))
@@ -83,7 +89,7 @@ def generator_loss(name: str, fake_scores: tf.Tensor) -> tf.Tensor:
         0.6931
     """
     check_loss(name)
-    fake = tf.convert_to_tensor(fake_scores, tf.float32)
+    fake = _float32(fake_scores)
     if name == "minimax":
         # log(1 - sigmoid(s)) = -softplus(s)
         return _per_example(-tf.nn.softplus(fake))
@@ -111,8 +117,7 @@ def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, 
     Returns:
         Shape (batch,). Multiply by the penalty weight (10 in the paper).
     """
-    real = tf.convert_to_tensor(real, tf.float32)
-    fake = tf.convert_to_tensor(fake, tf.float32)
+    real, fake = _float32(real), _float32(fake)
     weights = tf.reshape(tf.cast(weights, real.dtype),
                          tf.concat([[-1], tf.ones([tf.rank(real) - 1], tf.int32)], 0))
     interpolated = weights * real + (1.0 - weights) * fake
@@ -120,7 +125,7 @@ def gradient_penalty(critic: Callable[[tf.Tensor], tf.Tensor], real: tf.Tensor, 
         tape.watch(interpolated)
         # Scores of different examples do not interact, so the gradient of their sum
         # holds each example's own gradient.
-        scores = tf.reduce_sum(critic(interpolated))
+        scores = tf.reduce_sum(_float32(critic(interpolated)))
     gradients = tf.reshape(tape.gradient(scores, interpolated), [tf.shape(real)[0], -1])
     norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=1) + 1e-12)
     return tf.square(norms - 1.0)

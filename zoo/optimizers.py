@@ -11,6 +11,7 @@ from typing import Any, Mapping, Sequence
 import keras
 import tensorflow as tf
 
+from zoo.precision import loss_scaled
 from zoo.registry import Entry
 
 
@@ -54,7 +55,7 @@ def learning_rate(initial: float, schedule: str, steps_per_epoch: int, epochs: i
 
 
 def make_optimizers(entry: Entry, names: Sequence[str], steps_per_epoch: int, epochs: int,
-                    learning_rate_override: float | None = None
+                    learning_rate_override: float | None = None, precision: str = "float32"
                     ) -> Mapping[str, keras.optimizers.Optimizer]:
     """One Adam per network as the entry declares it (call inside the strategy scope).
 
@@ -65,6 +66,8 @@ def make_optimizers(entry: Entry, names: Sequence[str], steps_per_epoch: int, ep
         epochs: the run's epochs.
         learning_rate_override: one learning rate for every network (the recipe's
             `--learning-rate`), or None for each network's own.
+        precision: the run's resolved precision; under `mixed_float16` each Adam
+            is wrapped in a loss-scaling optimizer of its own (`zoo.precision`).
 
     Returns:
         `{name: optimizer}` for `model.compile(**optimizers)`.
@@ -79,4 +82,4 @@ def make_optimizers(entry: Entry, names: Sequence[str], steps_per_epoch: int, ep
         optimizers[name] = keras.optimizers.Adam(
             learning_rate(initial, entry.schedule, steps_per_epoch, epochs),
             beta_1=spec.beta_1, beta_2=spec.beta_2, name=name)
-    return optimizers
+    return loss_scaled(optimizers, precision)

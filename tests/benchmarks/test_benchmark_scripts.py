@@ -51,19 +51,26 @@ def _pairs_folder(root):
 
 
 @pytest.mark.parametrize("entry, extra", [
-    ("vae_mnist", []), ("dcgan_mnist", []), ("pix2pix_mnist_inpaint", []),
-    ("pix2pix_facades", ["--image-size", "32", "--batch-size", "2"]),
+    ("vae_mnist", []), ("cgan_mnist", []),
+    ("cyclegan_mnist_restyle", ["--filters", "4", "--residual-blocks", "1"]),
+    ("pix2pix_facades", ["--image-size", "32", "--filters", "8", "--batch-size", "2"]),
 ])
-def test_throughput_benchmark_prints_both_rates_and_their_ratio(entry, extra, mnist_idx_dir,
+def test_throughput_benchmark_prints_the_rates_and_their_ratios(entry, extra, mnist_idx_dir,
                                                                 tmp_path, capsys):
     data_dir = _pairs_folder(tmp_path / "facades") if entry == "pix2pix_facades" else \
         mnist_idx_dir
     assert benchmark_script("train_throughput").main([
         "--entry", entry, "--data-dir", str(data_dir), "--split", "train",
-        "--batch-size", "8", "--steps", "2", "--runs", "2", *extra]) == 0
+        "--batch-size", "8", "--steps", "2", "--runs", "2", "--precision", "mixed_bfloat16",
+        *extra]) == 0
     output = capsys.readouterr().out
     result = json.loads(output.strip().splitlines()[-1])
     assert result["pipeline"] > 0 and result["in_memory"] > 0 and result["pipeline_alone"] > 0
     assert result["ratio_pipeline_to_in_memory"] == pytest.approx(
         result["pipeline"] / result["in_memory"], abs=1e-3)
     assert "pipeline / in-memory" in output
+    # The entry's step in its precision against the tutorial-style float32 step.
+    assert result["float32_baseline"] > 0 and result["precision"] == "mixed_bfloat16"
+    assert result["ratio_in_memory_to_float32_baseline"] == pytest.approx(
+        result["in_memory"] / result["float32_baseline"], abs=1e-3)
+    assert "in-memory (mixed_bfloat16) / float32 baseline" in output

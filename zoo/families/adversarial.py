@@ -16,6 +16,10 @@ class AdversarialModel(keras.Model):
     network and builds their slots at once, in the model's strategy scope: built
     inside the train step instead, they would be created in a replica context,
     which fails under a distribution strategy.
+
+    Each network's update takes the gradient of `optimizer.scale_loss(loss)`: the
+    loss itself, or under `mixed_float16` the loss times the optimizer's dynamic
+    scale, which the optimizer divides out of the gradients again.
     """
 
     @property

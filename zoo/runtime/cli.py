@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from zoo.paths import EXPORTED_ENV
+from zoo.precision import PRECISIONS
 from zoo.registry import Entry
 from zoo.runtime.distribute import STRATEGIES
 
@@ -52,10 +53,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
-def build_parser(entry: Entry) -> argparse.ArgumentParser:
-    """The recipe's argument parser; `--help` documents each flag with its default."""
+def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentParser:
+    """The recipe's argument parser; `--help` documents each flag with its default.
+
+    Args:
+        entry: the zoo entry the flags train.
+        prog: the command shown in usage and help; default `python recipes/<entry>.py`
+            (`zoo train <entry>` passes its own).
+    """
     parser = argparse.ArgumentParser(
-        prog=f"python recipes/{entry.name}.py",
+        prog=prog or f"python recipes/{entry.name}.py",
         description=f"Train, checkpoint and export the zoo entry {entry.name}: {entry.description}",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         epilog="Rerunning with the same --out resumes from the last checkpoint (saved at the end "
@@ -86,8 +93,7 @@ def build_parser(entry: Entry) -> argparse.ArgumentParser:
                              "written only by the recipe")
     parser.add_argument("--export-dir", type=Path, default=None,
                         help=f"exported-models folder; the model goes to <export-dir>/{entry.name}"
-                             f"/<next version>/ (default: ${EXPORTED_ENV} or the repository's "
-                             "exported/)")
+                             f"/<next version>/ (default: ${EXPORTED_ENV}, else ./exported)")
     parser.add_argument("--seed", type=_non_negative_int, default=0,
                         help="seed of weight initialisation, shuffling and sampling noise")
     parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
@@ -104,6 +110,11 @@ def build_parser(entry: Entry) -> argparse.ArgumentParser:
     parser.add_argument("--jit-compile", choices=JIT_CHOICES, default="auto",
                         help="XLA-compile the train step; auto: on with a GPU, off on CPU "
                              "(where XLA is slower for these conv nets)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="training precision; auto: mixed_float16 with a GPU, mixed_bfloat16 "
+                             "on a CPU with bfloat16 instructions (avx512_bf16, amx_bf16), else "
+                             "float32. Losses, scores and outputs stay float32 and exports serve "
+                             "float32; a resumed run keeps the precision it started with")
     return parser
 
 

@@ -6,9 +6,7 @@ import argparse
 import dataclasses
 import json
 import shlex
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,10 +21,13 @@ from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
 from zoo.optimizers import make_optimizers
 from zoo.paths import exported_root
+from zoo.precision import precision_policy, resolve_precision
 from zoo.registry import Entry, get_entry
 from zoo.runtime.callbacks import EpochCheckpoint, SampleGrid, StopOnNonFinite
 from zoo.runtime.cli import parse_args
-from zoo.runtime.distribute import is_chief, resolve_strategy
+from zoo.runtime.distribute import (check_same_start, is_chief, prepare_model,
+                                    resolve_strategy, scratch_checkpoint_dir, shard_by_data,
+                                    stop_on_lost_workers)
 
 RUN_FILE = "run.json"
 # Flags that define what a run computes: resuming with other values would not continue it.
@@ -62,7 +63,8 @@ class RunDirectory:
         self.path = path
         self.file = path / RUN_FILE
         flags = _flags(args)
-        if self.file.is_file():
+        self.resumed = self.file.is_file()
+        if self.resumed:
             try:
                 self.state = json.loads(self.file.read_text())
                 recorded_entry, recorded_flags = self.state["entry"], self.state["flags"]
@@ -85,6 +87,21 @@ class RunDirectory:
                            "empty folder (the recipe writes only into its own run directories).")
         else:
             self.state = {"entry": entry.name, "flags": flags, "export": None}
+
+    def precision(self, choice: str) -> str:
+        """The precision the run trains in: a new run's `--precision` resolved (and recorded on
+        `save()`); a resumed run's recorded one, which `auto` takes and any other value must
+        repeat (runs recorded without one trained in float32)."""
+        if self.resumed:
+            recorded = self.state.get("precision", "float32")
+            if choice not in ("auto", recorded):
+                raise RunError(f"--out {self.path} holds a run trained with --precision "
+                               f"{recorded}, not {choice}; resume with --precision {recorded} "
+                               "(or auto), or choose another --out.")
+            self.state["precision"] = recorded
+            return recorded
+        self.state["precision"] = resolve_precision(choice)
+        return self.state["precision"]
 
     def save(self) -> None:
         write_atomically(self.file, (json.dumps(self.state, indent=2) + "\n").encode())
@@ -113,12 +130,18 @@ def model_config(entry: Entry, args: argparse.Namespace | None = None) -> dict[s
 
 def build_model(entry: Entry, config: dict[str, Any], steps_per_epoch: int, epochs: int,
                 jit_compile: bool, learning_rate: float | None = None,
-                seed: int | None = None) -> keras.Model:
-    """The entry's model, compiled with its optimizers (call in a strategy scope)."""
+                seed: int | None = None, precision: str = "float32") -> keras.Model:
+    """The entry's model, compiled with its optimizers (call in a strategy scope).
+
+    `precision` (`zoo.precision`) is the dtype policy its layers are built under, the
+    process's global policy being left as it was, and wraps each optimizer in a loss
+    scale for `mixed_float16`.
+    """
     family = get_family(entry.family)
-    model = family.model_class(**config, seed=seed)
-    model.compile(**make_optimizers(entry, family.optimizers, steps_per_epoch, epochs,
-                                    learning_rate), jit_compile=jit_compile)
+    with precision_policy(precision):
+        model = family.model_class(**config, seed=seed)
+        model.compile(**make_optimizers(entry, family.optimizers, steps_per_epoch, epochs,
+                                        learning_rate, precision), jit_compile=jit_compile)
     return model
 
 
@@ -162,13 +185,17 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     """
     strategy = resolve_strategy(args.strategy)
     chief = is_chief(strategy)
-    run = RunDirectory(args.out, entry, args) if chief else None
+    # Every worker checks --out (one folder they all see), so all refuse or resume alike.
+    run = RunDirectory(args.out, entry, args)
+    precision = run.precision(args.precision)
+    # The command recorded with the export names the precision `auto` resolved to.
+    args = argparse.Namespace(**{**vars(args), "precision": precision})
     family = get_family(entry.family)
     keras.utils.set_random_seed(args.seed)
-    if run and run.state.get("export") and Path(run.state["export"]).is_dir():
+    if run.state.get("export") and Path(run.state["export"]).is_dir():
         _log(f"{args.out} already finished and exported to {run.state['export']}; nothing to do "
              "(choose another --out to train again).")
-        return Path(run.state["export"])
+        return Path(run.state["export"]) if chief else None
 
     examples = load_examples(entry.data.dataset, args.train_split, args.data_dir)
     validation = None
@@ -183,38 +210,47 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     with strategy.scope():
         # Built before anything is written: a model flag it refuses leaves no run behind.
         model = build_model(entry, config, steps, args.epochs, jit_compile, args.learning_rate,
-                            seed=args.seed)
+                            seed=args.seed, precision=precision)
+    prepare_model(model, strategy)
     # Everything that can be refused has been checked: only now does the run write.
-    if run:
+    if chief:
         run.save()
 
     with strategy.scope():
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         checkpoint = tf.train.Checkpoint(epoch=epoch, **training_state(model))
-    checkpoint_dir = args.out / "checkpoints" if chief else Path(tempfile.mkdtemp())
-    manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=2)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        _log(f"resuming from {manager.latest_checkpoint} (epoch {int(epoch.numpy())} done)")
+    checkpoints = args.out / "checkpoints"
+    # Every worker restores the chief's latest checkpoint, so all copies of the variables
+    # resume alike; the others save only because saving is collective, into scratch.
+    manager = tf.train.CheckpointManager(
+        checkpoint, str(checkpoints if chief else scratch_checkpoint_dir()), max_to_keep=2)
+    latest = tf.train.latest_checkpoint(str(checkpoints))
+    if latest:
+        checkpoint.restore(latest).assert_existing_objects_matched()
+        _log(f"resuming from {latest} (epoch {int(epoch.numpy())} done)")
     start = int(epoch.numpy())
+    check_same_start(strategy, start, args.out)
 
     if start < args.epochs:
         stream, steps = examples.stream(
             batch_size=args.batch_size, seed=args.seed, preprocess=family.preprocess,
             image_size=image_size, augment=entry.data.augment, steps_per_epoch=steps,
             start_epoch=start)
-        validation_data = None if validation is None else validation.evaluation(
+        stream = shard_by_data(stream)
+        validation_data = None if validation is None else shard_by_data(validation.evaluation(
             batch_size=args.batch_size, seed=args.seed + 1, preprocess=family.preprocess,
-            image_size=image_size)
+            image_size=image_size))
         _log(f"training {entry.name} on {examples.description}, epochs {start + 1}-{args.epochs} "
              f"of {steps} steps, global batch {args.batch_size}, {type(strategy).__name__} with "
-             f"{strategy.num_replicas_in_sync} replica(s), jit_compile={jit_compile}")
+             f"{strategy.num_replicas_in_sync} replica(s), jit_compile={jit_compile}, "
+             f"precision {precision}")
         advice = ("Start a new run (another --out) with a lower --learning-rate." if start == 0
                   else f"The last checkpoint holds epoch {start}; start a new run (another "
                        "--out) with a lower --learning-rate.")
         # The guard comes first so that a diverged epoch is never checkpointed.
         callbacks: list[keras.callbacks.Callback] = [StopOnNonFinite(steps, advice),
-                                                     EpochCheckpoint(manager, epoch)]
+                                                     EpochCheckpoint(manager, epoch,
+                                                                     discard=not chief)]
         if chief:
             callbacks += [
                 keras.callbacks.CSVLogger(str(args.out / "history.csv"), append=True),
@@ -223,11 +259,11 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
                            lambda model: family.preview(model, held_out, args.seed),
                            summary_dir=args.out / "tensorboard" / "samples"),
             ]
-        model.fit(stream, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
-                  validation_data=validation_data, callbacks=callbacks,
-                  shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
+        with stop_on_lost_workers(strategy, args.out):
+            model.fit(stream, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
+                      validation_data=validation_data, callbacks=callbacks,
+                      shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
     if not chief:
-        shutil.rmtree(checkpoint_dir, ignore_errors=True)
         return None
 
     details = {"training": {
@@ -236,7 +272,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         "train_examples": len(examples), "epochs": args.epochs, "batch_size": args.batch_size,
         "steps_per_epoch": steps, "learning_rate": args.learning_rate,
         "optimizers": {name: dataclasses.asdict(spec) for name, spec in entry.optimizers.items()},
-        "schedule": entry.schedule, "augment": entry.data.augment, "seed": args.seed}}
+        "schedule": entry.schedule, "augment": entry.data.augment, "seed": args.seed,
+        "precision": precision}}
     version = export_model(model, entry, args.export_dir or exported_root(), details)
     run.state["export"] = str(version)
     run.save()

@@ -294,7 +294,7 @@ class CycleGAN(AdversarialModel):
         generator_optimizer, variables = self.optimizer_targets()["generator_optimizer"]
         with tf.GradientTape() as tape:
             losses, fake_a, fake_b = self._generator_losses(real_a, real_b, training=True)
-            loss = replica_mean(losses["g_loss"])
+            loss = generator_optimizer.scale_loss(replica_mean(losses["g_loss"]))
         generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
         # The reference queries the pool of B images first (for its netD_A).
@@ -304,7 +304,8 @@ class CycleGAN(AdversarialModel):
         with tf.GradientTape() as tape:
             discriminators = self._discriminator_losses(real_a, real_b, pooled_a, pooled_b,
                                                         training=True)
-            loss = replica_mean(discriminators["d_a"] + discriminators["d_b"])
+            loss = discriminator_optimizer.scale_loss(
+                replica_mean(discriminators["d_a"] + discriminators["d_b"]))
         discriminator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return self._report({**losses, **discriminators})
 

@@ -24,7 +24,10 @@ offset, no running statistics, so training and inference normalise alike, each
 example and channel over its height and width. A convolution followed by it
 has no bias: the reference gives it one, which the normalisation's mean
 subtraction removes (its gradient is exactly zero). Weights are N(0, 0.02),
-biases 0, as the reference's `init_weights('normal', 0.02)`.
+biases 0, as the reference's `init_weights('normal', 0.02)`. Under a mixed
+precision policy (`zoo.precision`) the generator's last layer with its tanh
+and the discriminator's output layer (the PatchGAN's) stay float32; instance
+norm computes its statistics in float32.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import keras
 import tensorflow as tf
 
 from zoo.families.pix2pix.networks import patch_layers_of, patchgan
+from zoo.precision import FLOAT32
 
 SIZE_MULTIPLE = 4
 """The generator's two halvings and doublings give back the input's size for multiples of 4."""
@@ -151,7 +155,8 @@ def build_generator(channels: int = 3, filters: int = 64, residual_blocks: int =
         x = keras.layers.Cropping2D(((1, 0), (1, 0)))(x)
         x = _normalized_relu(x)
     x = ReflectionPadding2D(3)(x)
-    x = keras.layers.Conv2D(channels, 7, activation="tanh", kernel_initializer=_init())(x)
+    x = keras.layers.Conv2D(channels, 7, activation="tanh", kernel_initializer=_init(),
+                            dtype=FLOAT32)(x)
     return keras.Model(images, x, name=name)
 
 

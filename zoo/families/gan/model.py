@@ -192,7 +192,7 @@ class GAN(AdversarialModel):
                                            packed_fake,
                                            self.draw_interpolation_weights(packed_real))
                 per_example += self.gradient_penalty_weight * penalty
-            loss = replica_mean(per_example)
+            loss = self.discriminator_optimizer.scale_loss(replica_mean(per_example))
         variables = self.discriminator.trainable_variables
         self.discriminator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return {"d_loss": per_example, "d_real": real_scores, "d_fake": fake_scores}
@@ -210,7 +210,7 @@ class GAN(AdversarialModel):
             fake_scores = self.score(self.generate(latent, last_labels, training=True),
                                      last_labels, training=True)
             per_example = generator_loss(self.loss_name, fake_scores)
-            loss = replica_mean(per_example)
+            loss = self.generator_optimizer.scale_loss(replica_mean(per_example))
         variables = self.generator.trainable_variables
         self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         for name, values in {**discriminator, "g_loss": per_example}.items():

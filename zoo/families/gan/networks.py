@@ -17,7 +17,10 @@ discriminator's weights are He-normal (He et al. 2015), because N(0, 0.02)
 shrinks each of its layers' outputs about fivefold, so on 2-D data it starts
 as a near-constant function that stays at log 4 for thousands of steps. Batch
 normalisation is synchronised across replicas, so a distributed step
-normalises over the global batch like a single-device step.
+normalises over the global batch like a single-device step. Under a mixed
+precision policy (`zoo.precision`) each network's last layer, its output
+activation and the discriminator's final reshape stay float32: the scores and
+the generated data are float32.
 
 A conditional network (num_classes > 0) takes integer labels as a second
 input: the generator sees z concatenated with the one-hot label, the
@@ -32,6 +35,7 @@ from typing import Sequence
 import keras
 
 from zoo.distributed import Dropout
+from zoo.precision import FLOAT32
 
 ARCHITECTURES = ("dcgan28", "dcgan64", "mlp")
 NORMALIZATIONS = ("batch", "layer", "none")
@@ -96,7 +100,7 @@ def build_generator(architecture: str, latent_dim: int, data_shape: Sequence[int
             x = _leaky(_batch_norm()(x))
         x = keras.layers.Conv2DTranspose(data_shape[-1], 5, strides=2, padding="same",
                                          use_bias=False, activation="tanh",
-                                         kernel_initializer=_init())(x)
+                                         kernel_initializer=_init(), dtype=FLOAT32)(x)
     elif architecture == "dcgan64":
         x = keras.layers.Reshape((1, 1, x.shape[-1]))(x)
         x = keras.layers.Conv2DTranspose(512, 4, padding="valid", use_bias=False,
@@ -107,12 +111,13 @@ def build_generator(architecture: str, latent_dim: int, data_shape: Sequence[int
                                              use_bias=False, kernel_initializer=_init())(x)
             x = keras.layers.ReLU()(_batch_norm()(x))
         x = keras.layers.Conv2DTranspose(data_shape[-1], 4, strides=2, padding="same",
-                                         activation="tanh", kernel_initializer=_init())(x)
+                                         activation="tanh", kernel_initializer=_init(),
+                                         dtype=FLOAT32)(x)
     else:
         for units in hidden_units:
             x = keras.layers.Dense(units, kernel_initializer=_init())(x)
             x = keras.layers.ReLU()(_batch_norm()(x))
-        x = keras.layers.Dense(data_shape[-1], kernel_initializer=_init())(x)
+        x = keras.layers.Dense(data_shape[-1], kernel_initializer=_init(), dtype=FLOAT32)(x)
     return _model(latent, labels, x, "generator")
 
 
@@ -141,14 +146,16 @@ def build_discriminator(architecture: str, data_shape: Sequence[int], num_classe
             x = _leaky(x)
             if dropout:
                 x = Dropout(dropout)(x)
-        x = keras.layers.Dense(1, kernel_initializer=_init())(keras.layers.Flatten()(x))
+        x = keras.layers.Dense(1, kernel_initializer=_init(), dtype=FLOAT32)(
+            keras.layers.Flatten()(x))
     elif architecture == "dcgan64":
         for index, filters in enumerate((64, 128, 256, 512)):
             x = keras.layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=index == 0,
                                     kernel_initializer=_init())(x)
             x = _leaky(_normalize(x, normalization) if index else x)
-        x = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init())(x)
-        x = keras.layers.Reshape((1,))(x)
+        x = keras.layers.Conv2D(1, 4, padding="valid", kernel_initializer=_init(),
+                                dtype=FLOAT32)(x)
+        x = keras.layers.Reshape((1,), dtype=FLOAT32)(x)
     else:
         pieces = max(maxout_pieces, 1)
         for units in hidden_units:
@@ -158,5 +165,5 @@ def build_discriminator(architecture: str, data_shape: Sequence[int], num_classe
                 x = keras.ops.max(keras.layers.Reshape((units, pieces))(x), axis=-1)
             else:
                 x = _leaky(x)
-        x = keras.layers.Dense(1, kernel_initializer="he_normal")(x)
-    return _model(data, labels, keras.layers.Reshape(())(x), "discriminator")
+        x = keras.layers.Dense(1, kernel_initializer="he_normal", dtype=FLOAT32)(x)
+    return _model(data, labels, keras.layers.Reshape((), dtype=FLOAT32)(x), "discriminator")

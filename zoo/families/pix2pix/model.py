@@ -232,7 +232,7 @@ class Pix2Pix(AdversarialModel):
             # G(x) held fixed, as the reference's fake_B.detach().
             per_example = self._discriminator_loss(source, target, tf.stop_gradient(fake),
                                                    training=True)
-            loss = replica_mean(per_example)
+            loss = self.discriminator_optimizer.scale_loss(replica_mean(per_example))
         variables = self.discriminator.trainable_variables
         self.discriminator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return per_example
@@ -250,7 +250,7 @@ class Pix2Pix(AdversarialModel):
                 d_loss = self._discriminator_step(source, target, fake)
             # The same G(x), now scored by the updated discriminator.
             losses = self._generator_losses(source, target, fake, training=True)
-            loss = replica_mean(losses["g_loss"])
+            loss = self.generator_optimizer.scale_loss(replica_mean(losses["g_loss"]))
         variables = self.generator.trainable_variables
         self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return self._report({"d_loss": d_loss, **losses})

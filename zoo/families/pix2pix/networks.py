@@ -29,7 +29,9 @@ Throughout, as the authors' code initialises them: weights N(0, 0.02), batch
 norm scales N(1, 0.02). Convolutions followed by batch norm have no bias
 (batch norm's offset replaces it). Batch norm is synchronised across
 replicas, so a distributed step normalises over the global batch like a
-single-device step.
+single-device step. Under a mixed precision policy (`zoo.precision`) the
+generator's last layer with its tanh and the PatchGAN's output layer stay
+float32.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import tensorflow as tf
 
 from zoo.distributed import Dropout
 from zoo.errors import ConfigurationError
+from zoo.precision import FLOAT32
 
 LEAKY_SLOPE = 0.2
 DROPOUT_BLOCKS = 3
@@ -185,7 +188,8 @@ def build_generator(image_size: int = 256, input_channels: int = 3, output_chann
         x = keras.layers.Concatenate()([x, skip])
     x = keras.layers.ReLU()(x)
     x = keras.layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same",
-                                     activation="tanh", kernel_initializer=_init())(x)
+                                     activation="tanh", kernel_initializer=_init(),
+                                     dtype=FLOAT32)(x)
     generator = keras.Model(images, x, name="generator")
     generator._register_call_context_args(DROPOUT_SEED_ARGUMENT)
     return generator
@@ -286,9 +290,10 @@ def patchgan(x: keras.KerasTensor, filters: int = 64, patch_layers: int = 3,
             # The reference pads by 1; explicit padding keeps its sizes at stride 1 too.
             x = keras.layers.ZeroPadding2D(1)(x)
         # A normalised layer's bias would be removed by the normalisation's mean.
+        # The scores are float32 under a mixed precision policy too.
         x = keras.layers.Conv2D(1 if output else filters * layer.multiplier, layer.kernel,
                                 strides=layer.stride, padding="valid", use_bias=not normalized,
-                                kernel_initializer=_init())(x)
+                                kernel_initializer=_init(), dtype=FLOAT32 if output else None)(x)
         if normalized:
             x = normalization()(x)
         if not output:

@@ -10,6 +10,10 @@ Pixels are modelled as independent Bernoulli variables, so the model trains on
 binarised images. The zoo's MNIST recipe binarises dynamically: every pass over
 the data draws each pixel anew as Bernoulli(intensity), seeded from `--seed`,
 the pass and the batch (see `binarize`); held-out sets use one fixed draw.
+
+Under a mixed precision policy (`zoo.precision`) the convolutions and hidden
+layers compute in the half type while the posterior's mean and log-variance,
+the sampling, the decoder's logits and the ELBO stay float32.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import tensorflow as tf
 from zoo import checks
 from zoo.distributed import replica_mean, replica_seed
 from zoo.errors import ConfigurationError
+from zoo.precision import FLOAT32
 
 
 def binarize(image: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -85,8 +90,10 @@ def build_encoder(image_shape: Sequence[int], latent_dim: int, filters: Sequence
     x = keras.layers.Flatten()(x)
     if hidden_units:
         x = keras.layers.Dense(hidden_units, activation="relu")(x)
-    mean = keras.layers.Dense(latent_dim, name="mean")(x)
-    log_variance = keras.layers.Dense(latent_dim, name="log_variance")(x)
+    # The posterior's parameters stay float32 under a mixed policy: exp(log_variance) and the
+    # KL term would lose too much in bfloat16.
+    mean = keras.layers.Dense(latent_dim, name="mean", dtype=FLOAT32)(x)
+    log_variance = keras.layers.Dense(latent_dim, name="log_variance", dtype=FLOAT32)(x)
     return keras.Model(images, [mean, log_variance], name="encoder")
 
 
@@ -103,7 +110,7 @@ def build_decoder(image_shape: Sequence[int], latent_dim: int, filters: Sequence
     x = keras.layers.Reshape((height // stride, width // stride, filters[-1]))(x)
     for width_ in reversed(filters):
         x = keras.layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu")(x)
-    logits = keras.layers.Conv2D(channels, 3, padding="same", name="logits")(x)
+    logits = keras.layers.Conv2D(channels, 3, padding="same", name="logits", dtype=FLOAT32)(x)
     return keras.Model(latent, logits, name="decoder")
 
 
@@ -151,7 +158,7 @@ class VAE(keras.Model):
                                      self.hidden_units)
         self.decoder = build_decoder(self.image_shape, self.latent_dim, self.filters,
                                      self.hidden_units)
-        self.sampling = Sampling(seed=seed, name="sampling")
+        self.sampling = Sampling(seed=seed, name="sampling", dtype=FLOAT32)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
@@ -197,7 +204,7 @@ class VAE(keras.Model):
         images = self._images(data)
         with tf.GradientTape() as tape:
             losses = self.per_example_losses(images, training=True)
-            loss = replica_mean(losses["loss"])
+            loss = self.optimizer.scale_loss(replica_mean(losses["loss"]))
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
         return self._update_metrics(losses)

@@ -187,7 +187,6 @@ def _one_step(family: str, config: dict, strategy: tf.distribute.Strategy, weigh
 
 
 @pytest.mark.parametrize("family, precision", [("vae", "mixed_bfloat16"),
-                                               ("pix2pix", "mixed_bfloat16"),
                                                ("pix2pix", "mixed_float16")])
 def test_two_replicas_apply_the_single_device_mixed_precision_update(family, precision,
                                                                      mirrored):

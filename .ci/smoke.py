@@ -48,7 +48,7 @@ def main() -> None:
           f"runs outside the checkout (in {Path.cwd()})")
 
     import zoo
-    from zoo.command import quiet_tensorflow
+    from zoo.console import quiet_tensorflow
     from zoo.paths import PACKAGE_EXPORTS
 
     quiet_tensorflow()  # this script's own TensorFlow start-up lines, as the command hides them

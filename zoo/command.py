@@ -15,17 +15,15 @@ Example:
 from __future__ import annotations
 
 import argparse
-import contextlib
-import logging
 import os
 import sys
-import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterator, NoReturn, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
 import zoo
+from zoo.console import progress, quiet_tensorflow
 from zoo.errors import ConfigurationError, DataError, ExportNotFoundError, ZooError
 from zoo.images import save_png, tile
 from zoo.paths import find_entry, model_argument, search_roots, versions
@@ -38,9 +36,6 @@ DEFAULT_TRANSLATE_BATCH = 8
 TRANSLATION_FAMILIES = ("pix2pix", "cyclegan")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 """The files a folder given to `zoo translate` contributes."""
-LOG_LEVEL_ENV = "TF_CPP_MIN_LOG_LEVEL"
-QUIET_MODULES = r"(tensorflow|tensorflow_datasets|keras|absl)(\.|$)"
-"""The modules whose Python warnings are hidden without --verbose."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,11 +47,6 @@ class _Parser(argparse.ArgumentParser):
 
 def _usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     parser.exit(2, f"error: {message} (see `{parser.prog} --help`).\n")
-
-
-def _log(message: str) -> None:
-    """A progress line on stderr, so that stdout keeps only the results."""
-    print(f"[zoo] {message}", file=sys.stderr, flush=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,40 +138,6 @@ def build_parser() -> argparse.ArgumentParser:
                          help="where the server sees that folder; each model's base_path is "
                               "<base-path>/<entry>")
     return parser
-
-
-@contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
-    """Sends file descriptor 2 to /dev/null: TensorFlow's C++ start-up lines do not heed
-    TF_CPP_MIN_LOG_LEVEL, as they are written before its logging is set up."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def quiet_tensorflow() -> None:
-    """Hides TensorFlow's C++ log lines, its start-up notices and its Python warnings.
-
-    Sets `TF_CPP_MIN_LOG_LEVEL` to 3 and imports TensorFlow with stderr silenced
-    (a failed import still raises). Does nothing when TensorFlow is already
-    imported: its start-up is over, and the program that imported it chose how
-    it logs.
-    """
-    if "tensorflow" in sys.modules:
-        return
-    os.environ[LOG_LEVEL_ENV] = "3"
-    warnings.filterwarnings("ignore", module=QUIET_MODULES)
-    for name in ("tensorflow", "absl", "tensorflow_datasets"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    with _stderr_silenced():
-        import tensorflow  # noqa: F401
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -371,7 +327,7 @@ def _draw(model: Any, count: int | None, seed: int, label: int | None) -> tuple[
     rows = []
     for each in classes:
         rows.append(model.sample(count=per_class, seed=seed, label=each))
-        _log(f"drew class {each} ({len(rows)}/{len(classes)} rows)")
+        progress(f"drew class {each} ({len(rows)}/{len(classes)} rows)")
     return np.concatenate(rows), per_class
 
 
@@ -509,7 +465,7 @@ def _translate(args: argparse.Namespace, tensorflow: Callable[[], None]) -> None
             except OSError as error:
                 raise ConfigurationError(f"cannot write {target}: {error.strerror or error}."
                                          ) from error
-        _log(f"translated {start + len(batch)}/{len(files)} files")
+        progress(f"translated {start + len(batch)}/{len(files)} files")
     print(f"wrote {len(files)} images translated by {model.name} {direction} "
           f"({model.path}) to {args.out}")
 

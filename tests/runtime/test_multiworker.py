@@ -26,6 +26,15 @@ EPOCHS = 2
 FLAGS = ("--batch-size", "8", "--steps-per-epoch", "4", "--epochs", str(EPOCHS),
          "--precision", "float32")
 TIMEOUT = 120
+# Two workers sum each gradient in another order than one process does, so the two runs differ
+# by float32 round-off, which Adam amplifies where a gradient nearly cancels (it divides each
+# gradient by its running RMS): a few of the 401,408 decoder weights differ by a fifth of
+# their update, so no elementwise tolerance is safe. Norm-wise per variable, relative to how
+# far the last epoch moved it, the largest difference seen is 5.8e-6 (49 float32 eps). With a
+# replica bug injected into the VAE's loss, every Adam moment was off by 0.6 or more on that
+# scale (each replica's own mean, which doubles the gradient: 0.99 to 13; replica 1's share
+# left out: 0.60 to 3.3). The tolerance leaves a margin of over 100 on either side.
+RELATIVE_TOLERANCE = 1e-3
 
 
 def _free_ports(count: int) -> list[int]:
@@ -96,6 +105,29 @@ def _exported_weights(version: Path) -> dict[str, np.ndarray]:
             for variable in tf.saved_model.load(str(version)).variables}
 
 
+def _deviations(state: dict[str, np.ndarray], reference: dict[str, np.ndarray],
+                reference_before: dict[str, np.ndarray]) -> dict[str, float]:
+    """For each value of `reference`: how far `state` is from it, relative to how far the
+    reference moved from `reference_before` (norm-wise per variable). Integers (steps, epoch,
+    seeds) and values that did not move must be equal: 0 if they are, infinity if not."""
+    deviations = {}
+    for key, values in reference.items():
+        distance = np.linalg.norm((state[key] - values).astype(np.float64))
+        moved = np.linalg.norm((values - reference_before[key]).astype(np.float64))
+        exact = not np.issubdtype(values.dtype, np.floating) or moved == 0
+        deviations[key] = (0.0 if distance == 0 else np.inf) if exact else distance / moved
+    return deviations
+
+
+def _assert_holds(export: dict[str, np.ndarray], state: dict[str, np.ndarray]) -> None:
+    """Every variable of `export` is, bit for bit, one of the checkpoint's model variables."""
+    model = [values for key, values in state.items() if key.startswith("model/")]
+    assert len(export) == len(model)
+    for name, values in export.items():
+        assert any(candidate.shape == values.shape and np.array_equal(candidate, values)
+                   for candidate in model), name
+
+
 @pytest.fixture(scope="module")
 def mnist(tmp_path_factory) -> Path:
     return write_mnist_idx(tmp_path_factory.mktemp("mnist"))
@@ -123,22 +155,20 @@ def test_two_workers_apply_the_single_process_updates(two_workers, mnist, tmp_pa
     assert "CollectiveAllReduceStrategy with 2 replica(s)" in (two_workers / "run-0.log").read_text()
 
     # The whole training state after 8 steps: weights, Adam's moments and step, the epoch.
-    split = _state(two_workers / "chief" / "run" / "checkpoints" / f"ckpt-{EPOCHS}")
-    one = _state(tmp_path / "run" / "checkpoints" / f"ckpt-{EPOCHS}")
+    checkpoints = two_workers / "chief" / "run" / "checkpoints", tmp_path / "run" / "checkpoints"
+    split, one = (_state(folder / f"ckpt-{EPOCHS}") for folder in checkpoints)
+    one_before = _state(checkpoints[1] / f"ckpt-{EPOCHS - 1}")
     assert split.keys() == one.keys() and len(one) > 50
-    for key, values in one.items():
-        np.testing.assert_allclose(split[key], values, rtol=1e-5, atol=1e-6, err_msg=key)
-    # The tolerance is far below what an epoch of training moves.
-    first = _state(tmp_path / "run" / "checkpoints" / "ckpt-1")
-    assert max(np.abs(first[key] - values).max() for key, values in one.items()
-               if key.startswith("model/") and values.dtype == np.float32) > 1e-3
+    deviations = _deviations(split, one, one_before)
+    worst = sorted(deviations.items(), key=lambda item: item[1])[-3:]
+    assert worst[-1][1] <= RELATIVE_TOLERANCE, worst
+    # The relative check says something only if the last epoch moved every weight.
+    assert all(np.any(values != one_before[key]) for key, values in one.items()
+               if key.startswith("model/") and values.dtype == np.float32)
 
-    split_export = _exported_weights(two_workers / "chief" / "exported" / "vae_mnist" / "1")
-    one_export = _exported_weights(tmp_path / "exported" / "vae_mnist" / "1")
-    assert split_export.keys() == one_export.keys()
-    for name, values in one_export.items():
-        np.testing.assert_allclose(split_export[name], values, rtol=1e-5, atol=1e-6,
-                                   err_msg=name)
+    # Each export is its run's last checkpoint, so the two exports agree as the states do.
+    _assert_holds(_exported_weights(two_workers / "chief" / "exported" / "vae_mnist" / "1"), split)
+    _assert_holds(_exported_weights(tmp_path / "exported" / "vae_mnist" / "1"), one)
 
 
 def test_only_the_chief_writes_files(two_workers):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import keras
@@ -11,7 +12,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.errors import InputError
+from zoo.errors import DamagedExportError, ExportNotFoundError, InputError
 from zoo.loading import matched_weights
 from zoo.export import METADATA_FILE, export_model, weight_paths
 from zoo.registry import get_entry
@@ -94,6 +95,20 @@ def test_unknown_names_and_escapes_are_refused(exported_env, tmp_path):
         zoo.load("vae_mnist", version=7)
     with pytest.raises(FileNotFoundError, match="No export directory"):
         zoo.load(tmp_path / "missing")
+
+
+def test_missing_and_damaged_exports_point_at_zoo_train(exported, tmp_path):
+    (tmp_path / "vae_mnist").mkdir()
+    with pytest.raises(ExportNotFoundError, match="train and export one with `zoo train "
+                                                  "vae_mnist`"):
+        zoo.load(tmp_path / "vae_mnist")
+    with pytest.raises(ExportNotFoundError, match="train and export one with `zoo train ENTRY`"):
+        zoo.load(tmp_path)
+    damaged = Path(shutil.copytree(exported[2], tmp_path / "vae_mnist" / "1"))
+    (damaged / "saved_model.pb").write_bytes(b"")
+    with pytest.raises(DamagedExportError, match=r"export the model again \(`zoo train "
+                                                 r"vae_mnist`\)"):
+        zoo.load(damaged)
 
 
 def test_a_path_loads_a_version_folder_or_an_entry_folder(exported):

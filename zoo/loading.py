@@ -21,12 +21,18 @@ REQUIRED_METADATA = {"entry": str, "family": str, "model_config": dict,
 """The keys of `zoo.json` that loading needs, with their JSON types."""
 
 
+def _train_command(name: str) -> str:
+    """`zoo train <name>` for an entry's name, else with a placeholder: the command that
+    trains and exports an entry from any install (a wheel has no recipes/ folder)."""
+    return f"zoo train {name if name in ENTRIES else 'ENTRY'}"
+
+
 def _damaged(folder: Path, problem: str) -> DamagedExportError:
     """The error for a damaged export: where, what, and how to get a good copy back."""
     return DamagedExportError(
         f"The export in {folder} is damaged: {problem}. Restore the folder from where it came "
         "from (a backup, or a fresh copy of the zoo's exported/ folder for the shipped models), "
-        "or export the model again (`python recipes/<entry>.py`).")
+        f"or export the model again (`{_train_command(folder.parent.name)}`).")
 
 
 def read_metadata(folder: Path) -> dict[str, Any]:
@@ -291,7 +297,8 @@ def _version_folder(entry_dir: Path, version: int | None, what: str) -> Path:
     if not available:
         raise ExportNotFoundError(
             f"No exported versions of {what} in {entry_dir}; train and export one with "
-            f"`python recipes/<entry>.py`, or point {EXPORTED_ENV} at a folder of exports.")
+            f"`{_train_command(entry_dir.name)}`, or point {EXPORTED_ENV} at a folder of "
+            "exports.")
     if version is None:
         return entry_dir / str(available[-1])
     if isinstance(version, bool) or not isinstance(version, int) or version not in available:
@@ -314,7 +321,7 @@ def resolve(name_or_path: str | os.PathLike, version: int | None = None) -> Path
         if entry_dir is None:
             raise ExportNotFoundError(
                 f"No exported versions of {name_or_path!r} in {searched}; train and export one "
-                f"with `zoo train {name_or_path}`, or point {EXPORTED_ENV} at a folder of "
+                f"with `{_train_command(name_or_path)}`, or point {EXPORTED_ENV} at a folder of "
                 "exports.")
         return _version_folder(entry_dir, version, repr(name_or_path))
     if isinstance(name_or_path, str) and not os.path.isabs(name_or_path) \

@@ -9,12 +9,13 @@ from __future__ import annotations
 import configparser
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 import zoo.paths
-from zoo.errors import ConfigurationError, ExportNotFoundError
+from zoo.errors import ConfigurationError, ExportNotFoundError, ZooWarning
 from zoo.loading import resolve
 from zoo.paths import exported_root, find_entry, model_argument, search_roots
 from helpers import REPO
@@ -117,6 +118,25 @@ def test_a_name_no_root_holds_is_an_error_naming_every_root_searched(four_roots)
     with pytest.raises(ConfigurationError, match=rf"Unknown zoo entry 'vae_cifar'.*\(exports "
                                                  rf"searched in {searched}\)\."):
         resolve("vae_cifar")
+
+
+def test_zoo_load_warns_once_of_an_exported_dir_that_is_no_folder(tmp_path, monkeypatch):
+    missing = tmp_path / "no_such_folder"
+    monkeypatch.setenv(zoo.paths.EXPORTED_ENV, str(missing))
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(ZooWarning) as caught:
+        assert resolve("vae_mnist") == REPO / "exported" / "vae_mnist" / "1"
+        search_roots()
+    assert [str(warning.message) for warning in caught] == [
+        f"$ZOO_EXPORTED_DIR={missing} is not a folder; looking for exports in "
+        f"{REPO / 'exported'} instead."]
+    assert caught[0].filename == __file__  # the caller's line, not the zoo's
+    # A folder without the entry: the documented fall-back along the search order, silently.
+    (tmp_path / "mine").mkdir()
+    monkeypatch.setenv(zoo.paths.EXPORTED_ENV, str(tmp_path / "mine"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert resolve("vae_mnist") == REPO / "exported" / "vae_mnist" / "1"
 
 
 def test_this_checkout_is_searched_once_from_its_own_folder(monkeypatch):

@@ -48,3 +48,8 @@ class DamagedExportError(ExportError):
 
 class InputError(ZooError, ValueError):
     """A signature input that does not match its declaration (shape, dtype, range, batch)."""
+
+
+class ZooWarning(UserWarning):
+    """A setting the zoo could not follow and went around (an $ZOO_EXPORTED_DIR that is not
+    a folder); the `zoo` command prints it as one `[zoo] warning:` line on stderr."""

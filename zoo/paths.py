@@ -11,7 +11,11 @@ import os
 import re
 import shutil
 import socket
+import sys
+import warnings
 from pathlib import Path
+
+from zoo.errors import ZooWarning
 
 EXPORTED_ENV = "ZOO_EXPORTED_DIR"
 
@@ -47,10 +51,49 @@ def checkout_exports() -> Path | None:
     return root / "exported" if (root / "setup.cfg").is_file() else None
 
 
+def shipped_exports() -> Path | None:
+    """The folder of the exports shipped with the zoo: the copies installed with the package
+    (a wheel install), else the source checkout's `exported/`; None when neither exists.
+
+    The folder to mount for TF Serving to serve the shipped models (see `zoo info`).
+
+    Example:
+        >>> sorted(path.name for path in shipped_exports().iterdir())[:2]
+        ['cgan_mnist', 'cyclegan_horse2zebra']
+    """
+    return PACKAGE_EXPORTS if PACKAGE_EXPORTS.is_dir() else checkout_exports()
+
+
+def search_order() -> list[tuple[Path, str]]:
+    """`search_roots()`, each folder with a few words on what it is (for `zoo info`).
+
+    Example:
+        >>> [root for root, _ in search_order()] == search_roots()
+        True
+    """
+    override = os.environ.get(EXPORTED_ENV)
+    candidates = [(exported_root(), f"${EXPORTED_ENV}" if override else "./exported"),
+                  (checkout_exports(), "the checkout's exported/, shipped with the zoo"),
+                  (PACKAGE_EXPORTS if PACKAGE_EXPORTS.is_dir() else None,
+                   "installed with the package, shipped with the zoo")]
+    if override:
+        candidates.insert(1, (Path.cwd() / "exported", "./exported"))
+    roots: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for root, what in candidates:
+        if root is not None and root.resolve() not in seen:
+            seen.add(root.resolve())
+            roots.append((root, what))
+    if override and not roots[0][0].is_dir():
+        _warn_missing_override([root for root, _ in roots])
+    return roots
+
+
 def search_roots() -> list[Path]:
     """The folders an entry name is looked up in, in order; the first one holding it wins.
 
-    1. $ZOO_EXPORTED_DIR, when set;
+    1. $ZOO_EXPORTED_DIR, when set (a value that is no folder is warned about once,
+       with a `zoo.errors.ZooWarning`, and the search goes on);
     2. `./exported` in the current directory;
     3. the source checkout's `exported/`, for an editable install;
     4. the shipped exports installed with the package (`PACKAGE_EXPORTS`), when there
@@ -63,17 +106,36 @@ def search_roots() -> list[Path]:
         >>> search_roots()[0] == exported_root()
         True
     """
-    candidates = [exported_root(), checkout_exports(),
-                  PACKAGE_EXPORTS if PACKAGE_EXPORTS.is_dir() else None]
-    if os.environ.get(EXPORTED_ENV):
-        candidates.insert(1, Path.cwd() / "exported")
-    roots: list[Path] = []
-    seen: set[Path] = set()
-    for root in candidates:
-        if root is not None and root.resolve() not in seen:
-            seen.add(root.resolve())
-            roots.append(root)
-    return roots
+    return [root for root, _ in search_order()]
+
+
+_WARNED_OVERRIDES: set[str] = set()
+"""The $ZOO_EXPORTED_DIR values already warned about: one warning per value and process,
+however many lookups go past it."""
+
+
+def _warn_missing_override(roots: list[Path]) -> None:
+    """Warns (a `ZooWarning`) that $ZOO_EXPORTED_DIR names no folder, so lookups go on to
+    the next folders of the search order: a mistyped path would otherwise load the shipped
+    model without a word."""
+    value = os.environ[EXPORTED_ENV]
+    if value in _WARNED_OVERRIDES:
+        return
+    _WARNED_OVERRIDES.add(value)
+    others = ", ".join(str(root) for root in roots[1:] if root.is_dir())
+    warnings.warn(f"${EXPORTED_ENV}={value} is not a folder; looking for exports in "
+                  f"{others or 'the rest of the search order (none of it exists)'} instead.",
+                  ZooWarning, stacklevel=_first_caller_outside_the_package())
+
+
+def _first_caller_outside_the_package() -> int:
+    """The `stacklevel`, for a `warnings.warn` in the function calling this one, of the first
+    frame outside the zoo package, so that a warning names the user's line, not the zoo's."""
+    package = str(Path(__file__).resolve().parent) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def find_entry(name: str, roots: list[Path] | None = None) -> Path | None:

@@ -30,7 +30,7 @@ height and width for images), as in Mirza & Osindero 2014.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import keras
 
@@ -40,6 +40,38 @@ from zoo.precision import FLOAT32
 ARCHITECTURES = ("dcgan28", "dcgan64", "mlp")
 NORMALIZATIONS = ("batch", "layer", "none")
 LEAKY_SLOPE = 0.2
+ARCHITECTURE_SETTINGS = {
+    "dcgan28": ("dropout",),
+    "dcgan64": ("discriminator_normalization",),
+    "mlp": ("generator_units", "discriminator_units", "discriminator_normalization", "pack",
+            "maxout_pieces"),
+}
+"""The GAN model settings that only some architectures' networks read (see `build_generator`
+and `build_discriminator`); every other setting applies to all of them."""
+
+
+def settings_in_use(model_config: Mapping[str, Any]) -> dict[str, Any]:
+    """A GAN model config without the settings its architecture's networks ignore.
+
+    Args:
+        model_config: a GAN's `get_config()`, as an export's `zoo.json` records it.
+
+    Returns:
+        The config in its own order, less the `ARCHITECTURE_SETTINGS` of the other
+        architectures (the mlp widths of a dcgan28 model, say); the whole config for an
+        architecture this module does not know.
+
+    Example:
+        >>> settings_in_use({"architecture": "dcgan28", "latent_dim": 100, "dropout": 0.3,
+        ...                  "pack": 1, "generator_units": [400]})
+        {'architecture': 'dcgan28', 'latent_dim': 100, 'dropout': 0.3}
+    """
+    architecture = model_config.get("architecture")
+    if architecture not in ARCHITECTURE_SETTINGS:
+        return dict(model_config)  # not one this module builds: nothing known to drop
+    ignored = ({key for keys in ARCHITECTURE_SETTINGS.values() for key in keys}
+               - set(ARCHITECTURE_SETTINGS[architecture]))
+    return {key: value for key, value in model_config.items() if key not in ignored}
 
 
 def _init() -> keras.initializers.Initializer:

@@ -48,6 +48,7 @@ def main() -> None:
           f"runs outside the checkout (in {Path.cwd()})")
 
     import zoo
+    import zoo.paths
     from zoo.console import quiet_tensorflow
     from zoo.paths import PACKAGE_EXPORTS
 
@@ -85,7 +86,13 @@ def main() -> None:
     info = run_command(Path(script), "info", "vae_mnist")
     check(info.returncode == 0 and str(vae.path) in info.stdout and "reconstruct" in info.stdout,
           "`zoo info vae_mnist` shows the export folder and its signatures")
-    noise = [line for result in (listed, info) for line in result.stderr.splitlines()
+    check("\ntrained with: zoo train vae_mnist --" in info.stdout,
+          "`zoo info vae_mnist` shows the `zoo train` command that trained it")
+    folders = run_command(Path(script), "info")
+    shipped = PACKAGE_EXPORTS if args.wheel else zoo.paths.shipped_exports()
+    check(folders.returncode == 0 and f"\nShipped exports: {shipped}\n" in folders.stdout,
+          f"`zoo info` names the folder of the shipped exports, {shipped}")
+    noise = [line for result in (listed, info, folders) for line in result.stderr.splitlines()
              if any(marker in line for marker in LOG_MARKERS)]
     check(not noise, "the command prints no TensorFlow log lines" + (
         f" (got {noise[0]!r})" if noise else ""))

@@ -15,18 +15,22 @@ Example:
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
 import zoo
-from zoo.console import progress, quiet_tensorflow
-from zoo.errors import ConfigurationError, DataError, ExportNotFoundError, ZooError
-from zoo.images import save_png, tile
-from zoo.paths import find_entry, model_argument, search_roots, versions
+from zoo.console import plural, progress, quiet_tensorflow
+from zoo.errors import ConfigurationError, DataError, ExportNotFoundError, ZooError, ZooWarning
+from zoo.images import IMAGE_FORMATS, save_image, save_png, tile
+from zoo.paths import (EXPORTED_ENV, exported_root, find_entry, model_argument, search_order,
+                       search_roots, shipped_exports, versions)
 from zoo.registry import ENTRIES, NAME_PATTERN, Entry
 
 PROG = "zoo"
@@ -36,6 +40,10 @@ DEFAULT_TRANSLATE_BATCH = 8
 TRANSLATION_FAMILIES = ("pix2pix", "cyclegan")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 """The files a folder given to `zoo translate` contributes."""
+RECIPE_COMMAND = re.compile(r"^python recipes/(?P<entry>[a-z][a-z0-9_]*)\.py(?=\s|$)")
+"""The start of a training command recorded as the recipe script's command line."""
+TAKE_PARTS = ("whole", "left", "right")
+"""What `zoo translate --take` translates of each image."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +57,17 @@ def _usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
     parser.exit(2, f"error: {message} (see `{parser.prog} --help`).\n")
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds `(default: X)` to an option's help only where the help does not already say what
+    the default is, and never `(default: None)`: a None default's meaning is in the help."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default is None or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `zoo` command's argument parser, one subparser per subcommand."""
     parser = _Parser(prog=PROG, description=zoo.__doc__.split("\n")[0],
@@ -56,29 +75,34 @@ def build_parser() -> argparse.ArgumentParser:
     verbose_help = ("show TensorFlow's start-up and C++ log lines and its Python warnings "
                     "(hidden by default)")
     parser.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    parser.add_argument("--version", action="version", version=f"{PROG} {zoo.__version__}",
+                        help=f"print `{PROG} VERSION` and exit")
     # Accepted after the subcommand as well; SUPPRESS keeps a --verbose given before it.
     verbose = _Parser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                          help=verbose_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    defaults = argparse.ArgumentDefaultsHelpFormatter
+    defaults = _DefaultsFormatter
 
     commands.add_parser("list", parents=[verbose], help="the zoo's entries with a line on each")
 
     info = commands.add_parser(
         "info", parents=[verbose], formatter_class=defaults,
-        help="an export's folder, signatures, training command and recorded figures",
+        help="an export's folder, signatures, training command and recorded figures; without "
+             "a model, the folders exports are found in",
         description="An export's folder, description, signatures (inputs with dtype, shape and "
                     "range; outputs), training command and the figures the benchmarks recorded "
                     "in its zoo.json; for an entry with no export, the registry's facts and the "
-                    "command that trains it.")
-    info.add_argument("model", help="entry name (e.g. vae_mnist) or export directory")
+                    "command that trains it. Without a model: the folders exports are looked "
+                    "up in, in order, with the entries each holds, and where new exports go.")
+    info.add_argument("model", nargs="?", default=None,
+                      help="entry name (e.g. vae_mnist) or export directory")
     info.add_argument("--version", type=int, default=None,
                       help="export version (default: newest)")
 
     sample = commands.add_parser(
         "sample", parents=[verbose], formatter_class=defaults,
-        help="draw images from an exported model into a PNG grid")
+        help="draw images from an exported model into a PNG or JPEG grid")
     sample.add_argument("model", help="entry name (e.g. vae_mnist) or export directory")
     sample.add_argument("--count", type=int, default=None,
                         help=f"images to draw (default {DEFAULT_COUNT}); for a class-conditional "
@@ -91,14 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--version", type=int, default=None,
                         help="export version (default: newest)")
     sample.add_argument("--out", type=Path, default=None,
-                        help="PNG path (default: <model>_samples.png)")
+                        help="the grid's file: PNG, or JPEG for a .jpg or .jpeg name (default: "
+                             "<model>_samples.png)")
 
     translate = commands.add_parser(
         "translate", parents=[verbose], formatter_class=defaults,
         help="translate image files with a pix2pix or CycleGAN export",
         description="Reads each image (JPEG or PNG, grey or colour, converted to the model's "
-                    "channels), resizes it to the model's image size, translates it and writes "
-                    "OUT/<file stem>.png at that size.")
+                    "channels), or one half of it with --take, resizes it to the model's image "
+                    "size (with a warning when that changes its aspect ratio), translates it "
+                    "and writes OUT/<file stem>.png at that size.")
     translate.add_argument("model", help="entry name (e.g. cyclegan_horse2zebra) or export "
                                          "directory of a pix2pix or CycleGAN model")
     translate.add_argument("inputs", nargs="+", type=Path, metavar="IMAGE",
@@ -109,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--direction", default=None,
                            help="for CycleGAN: a_to_b or b_to_a (default: the export's "
                                 "serving_default, a_to_b)")
+    translate.add_argument("--take", choices=TAKE_PARTS, default=None,
+                           help="the part of each image translated: its left or right half "
+                                "(side-by-side pairs such as the pix2pix facades files, whose "
+                                "label map is the right half), or the whole image (the default; "
+                                "an image twice as wide as high is refused for a square model "
+                                "unless --take whole is given)")
     translate.add_argument("--batch-size", type=int, default=DEFAULT_TRANSLATE_BATCH,
                            help="images translated per call")
     translate.add_argument("--version", type=int, default=None,
@@ -140,10 +172,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(others: Callable[..., None], message: Warning | str, category: type[Warning],
+                  *args: Any, **kwargs: Any) -> None:
+    """`warnings.showwarning` for the command: a ZooWarning is one `[zoo] warning:` line, as
+    the command's other progress lines; `others` shows any other warning."""
+    if issubclass(category, ZooWarning):
+        progress(f"warning: {message}")
+    else:
+        others(message, category, *args, **kwargs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the `zoo` command; returns the exit status (2 for a problem the user can fix)."""
     try:
-        return _run(argv)
+        with warnings.catch_warnings():
+            warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
+            return _run(argv)
     except BrokenPipeError:
         # The reader of stdout went away (`zoo list | head`): stop quietly, as shell tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -163,12 +207,16 @@ def _run(argv: Sequence[str] | None) -> int:
     # (a missing file, a bad flag) fails at once.
     tensorflow = (lambda: None) if verbose else quiet_tensorflow
     try:
-        if args.command == "info":
+        if args.command == "info" and args.model is None:
+            if args.version is not None:
+                raise ConfigurationError(f"--version needs a model: `{PROG} info MODEL "
+                                         "--version N`.")
+            print(exports_text())
+        elif args.command == "info":
             tensorflow()
             print(info_text(args.model, args.version))
         elif args.command == "sample":
-            tensorflow()
-            _sample(args)
+            _sample(args, tensorflow)
         elif args.command == "translate":
             _translate(args, tensorflow)
         elif args.command == "train":
@@ -197,6 +245,30 @@ def _nested(mapping: dict[str, Any], indent: str) -> list[str]:
     return lines
 
 
+def training_command(recorded: str) -> str:
+    """An export's recorded training command, as `zoo train ENTRY [flags]`.
+
+    Exports made before the zoo recorded `zoo train` hold `python recipes/ENTRY.py
+    [flags]`, the same run; but a wheel install has no recipes/ folder, and
+    `zoo train` works from any install.
+
+    Example:
+        >>> training_command("python recipes/vae_mnist.py --epochs 60 --out runs/vae")
+        'zoo train vae_mnist --epochs 60 --out runs/vae'
+    """
+    return RECIPE_COMMAND.sub(rf"{PROG} train \g<entry>", recorded)
+
+
+def _settings_in_use(metadata: dict[str, Any]) -> dict[str, Any]:
+    """An export's model config less the settings its architecture does not read (a GAN
+    records the mlp networks' widths whatever networks it has)."""
+    if metadata["family"] == "gan":
+        from zoo.families.gan.networks import settings_in_use
+
+        return settings_in_use(metadata["model_config"])
+    return metadata["model_config"]
+
+
 def _output_text(output: str | dict[str, Any]) -> str:
     """An output declaration of zoo.json: a name (float32), or an object with a dtype."""
     if isinstance(output, str):
@@ -222,10 +294,10 @@ def _export_info(folder: Path) -> str:
              f"export: {folder} (version {folder.name}"
              + (f"; versions here: {', '.join(map(str, available))})" if available else ")"),
              f"family: {metadata['family']}",
-             f"model config: {_values(metadata['model_config'])}"]
+             f"model config: {_values(_settings_in_use(metadata))}"]
     training = metadata.get("training") or {}
     if training.get("command"):
-        lines.append(f"trained with: {training['command']}")
+        lines.append(f"trained with: {training_command(training['command'])}")
     if "dataset" in training:
         facts = [f"on {training['dataset']} {training.get('train_split', '')}".rstrip()]
         if training.get("train_examples"):
@@ -303,6 +375,34 @@ def info_text(model: str, version: int | None = None) -> str:
     return _export_info(resolve(model_argument(model), version))
 
 
+def exports_text() -> str:
+    """What `zoo info` prints without a model: the folders an entry name is looked up in.
+
+    Each folder of `zoo.paths.search_order()` with what it is and the entries it holds
+    (or that it holds none, or does not exist), the folder the shipped exports are in
+    (the one to mount for TF Serving) and the one new exports are written to.
+
+    Example:
+        >>> print(exports_text())  # doctest: +ELLIPSIS
+        Exports are looked up by name in these folders, in order (the first holding ...
+          1. ...
+        Shipped exports: .../exported
+        New exports are written to ...
+    """
+    lines = ["Exports are looked up by name in these folders, in order (the first holding an "
+             "entry wins):"]
+    for number, (root, what) in enumerate(search_order(), 1):
+        names = _exported_entries(root)
+        held = ", ".join(names) if names else "no exports" if root.is_dir() else "no such folder"
+        lines.append(f"  {number}. {root} ({what}): {held}")
+    shipped = shipped_exports()
+    lines += [f"Shipped exports: {shipped or 'none'}",
+              f"New exports are written to {exported_root()} (${EXPORTED_ENV}, else ./exported).",
+              f"An export's own folder: `{PROG} info ENTRY`; a TF Serving config for a folder: "
+              f"`{PROG} serving-config --exported FOLDER`."]
+    return "\n".join(lines)
+
+
 def _draw(model: Any, count: int | None, seed: int, label: int | None) -> tuple[np.ndarray, int]:
     """The images of the grid and its number of columns, from the export's `sample` signature."""
     declaration = model.signatures.get("sample")
@@ -331,15 +431,26 @@ def _draw(model: Any, count: int | None, seed: int, label: int | None) -> tuple[
     return np.concatenate(rows), per_class
 
 
-def _sample(args: argparse.Namespace) -> None:
+def _either(suffixes: Sequence[str]) -> str:
+    """`*.png, *.jpg or *.jpeg`."""
+    names = [f"*{suffix}" for suffix in suffixes]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+def _sample(args: argparse.Namespace, tensorflow: Callable[[], None]) -> None:
+    # The file name first: a grid drawn for nothing is minutes lost for a large model.
+    if args.out is not None and args.out.suffix.lower() not in IMAGE_FORMATS:
+        raise ConfigurationError(f"--out {args.out}: the grid is written as PNG or JPEG; "
+                                 f"name the file {_either(IMAGE_FORMATS)}.")
+    tensorflow()
     model = zoo.load(model_argument(args.model), args.version)
     images, columns = _draw(model, args.count, args.seed, args.label)
     out = args.out or Path(f"{model.name}_samples.png")
     try:
-        save_png(out, tile(images, columns or None))
+        save_image(out, tile(images, columns or None))
     except OSError as error:
         raise ConfigurationError(f"cannot write {out}: {error.strerror or error}.") from error
-    print(f"wrote {len(images)} samples of {model.path} to {out}")
+    print(f"wrote {plural(len(images), 'sample')} of {model.path} to {out}")
 
 
 def _translation_signatures(model: Any) -> list[str]:
@@ -409,18 +520,8 @@ def _input_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def read_image(path: Path, height: int, width: int, channels: int) -> np.ndarray:
-    """An image file as float32 (height, width, channels) in [0, 1].
-
-    Args:
-        path: a JPEG or PNG file (8 or 16 bits, grey, grey and alpha, RGB or RGBA).
-        height, width: the size it is resized to (bilinear, antialiased).
-        channels: 1 for grey (colour is converted), 3 for RGB (grey is repeated,
-            alpha dropped).
-
-    Raises:
-        zoo.errors.DataError: the file cannot be read or is not a JPEG or PNG image.
-    """
+def _decode(path: Path, channels: int) -> Any:
+    """An image file as a float32 (height, width, channels) tensor in [0, 1]."""
     import tensorflow as tf
 
     try:
@@ -428,14 +529,66 @@ def read_image(path: Path, height: int, width: int, channels: int) -> np.ndarray
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror or error}.") from error
     try:
-        image = tf.io.decode_image(data, channels=channels, dtype=tf.float32,
-                                   expand_animations=False)
+        return tf.io.decode_image(data, channels=channels, dtype=tf.float32,
+                                  expand_animations=False)
     except (tf.errors.InvalidArgumentError, ValueError) as error:
         raise DataError(f"{path} is not a readable JPEG or PNG image; pass image files only."
                         ) from error
+
+
+def _part(image: Any, take: str | None) -> Any:
+    """The whole image, or the left or right half of a side-by-side pair."""
+    if take in (None, "whole"):
+        return image
+    from zoo.data.folders import split_pair
+
+    left, right = split_pair(image)
+    return left if take == "left" else right
+
+
+def read_image(path: Path, height: int, width: int, channels: int,
+               take: str | None = None) -> np.ndarray:
+    """An image file (or one half of it) as float32 (height, width, channels) in [0, 1].
+
+    Args:
+        path: a JPEG or PNG file (8 or 16 bits, grey, grey and alpha, RGB or RGBA).
+        height, width: the size it is resized to (bilinear, antialiased).
+        channels: 1 for grey (colour is converted), 3 for RGB (grey is repeated,
+            alpha dropped).
+        take: `left` or `right` for that half of a side-by-side pair (the pix2pix
+            data layout); None or `whole` for the whole image.
+
+    Raises:
+        zoo.errors.DataError: the file cannot be read or is not a JPEG or PNG image.
+    """
+    import tensorflow as tf
+
+    image = _part(_decode(path, channels), take)
     if tuple(image.shape[:2]) != (height, width):
         image = tf.image.resize(image, (height, width), antialias=True)
     return np.clip(image.numpy(), 0.0, 1.0)
+
+
+def _check_sizes(files: Sequence[Path], height: int, width: int, take: str | None) -> None:
+    """Reads every file before anything is written: refuses a side-by-side pair given whole
+    to a square model, which would squash two images into one, and warns of each image whose
+    aspect ratio the resizing changes.
+
+    Raises:
+        zoo.errors.DataError: a file does not read as an image, or is twice as wide as
+            high for a square model and `take` is None.
+    """
+    for path in files:
+        found_height, found_width = _part(_decode(path, 1), take).shape[:2]
+        if take is None and height == width and found_width == 2 * found_height:
+            raise DataError(
+                f"{path} is {found_width}x{found_height}, twice as wide as high: a side-by-side "
+                f"pair (the pix2pix layout; facades: photo left, label map right) would be "
+                f"squashed into {width}x{height}; pass --take right or --take left to translate "
+                "that half, or --take whole to resize the whole image.")
+        if found_height * width != found_width * height:
+            progress(f"warning: {path} is {found_width}x{found_height}; resized to "
+                     f"{width}x{height}, which changes its aspect ratio.")
 
 
 def _translate(args: argparse.Namespace, tensorflow: Callable[[], None]) -> None:
@@ -455,9 +608,11 @@ def _translate(args: argparse.Namespace, tensorflow: Callable[[], None]) -> None
     model = zoo.load(model_argument(args.model), args.version)
     direction = _direction(model, args.direction)
     height, width, channels = _image_size(model, direction)
+    _check_sizes(files, height, width, args.take)
     for start in range(0, len(files), args.batch_size):
         batch = files[start:start + args.batch_size]
-        images = np.stack([read_image(path, height, width, channels) for path in batch])
+        images = np.stack([read_image(path, height, width, channels, args.take)
+                           for path in batch])
         outputs = model.call(direction, images)
         for image, target in zip(outputs, targets[start:start + len(batch)]):
             try:
@@ -466,7 +621,7 @@ def _translate(args: argparse.Namespace, tensorflow: Callable[[], None]) -> None
                 raise ConfigurationError(f"cannot write {target}: {error.strerror or error}."
                                          ) from error
         progress(f"translated {start + len(batch)}/{len(files)} files")
-    print(f"wrote {len(files)} images translated by {model.name} {direction} "
+    print(f"wrote {plural(len(files), 'image')} translated by {model.name} {direction} "
           f"({model.path}) to {args.out}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import tensorflow as tf
 
 from zoo.errors import ConfigurationError
 
@@ -25,6 +26,12 @@ class AdversarialModel(keras.Model):
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
+
+    def _report(self, values: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+        """Adds a step's per-example values to their trackers; returns every tracker's mean."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def compile(self, generator_optimizer: keras.optimizers.Optimizer,
                 discriminator_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:

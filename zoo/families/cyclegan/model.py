@@ -284,11 +284,6 @@ class CycleGAN(AdversarialModel):
             losses[name] = scale * discriminator_loss(self.loss_name, real_scores, fake_scores)
         return losses
 
-    def _report(self, values: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         real_a, real_b = self._split(data)
         generator_optimizer, variables = self.optimizer_targets()["generator_optimizer"]

@@ -213,9 +213,24 @@ class GAN(AdversarialModel):
             loss = self.generator_optimizer.scale_loss(replica_mean(per_example))
         variables = self.generator.trainable_variables
         self.generator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        for name, values in {**discriminator, "g_loss": per_example}.items():
-            self.trackers[name].update_state(values)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return self._report({**discriminator, "g_loss": per_example})
+
+    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
+        """The step's losses and scores on held-out data, with no update.
+
+        The discriminator scores held-out real examples against fresh samples:
+        `d_real` falling on held-out data while it holds on the training data
+        shows a discriminator that memorises its training set (Karras et al. 2020
+        watch the same gap). WGAN-GP's gradient penalty is a training device and
+        is left out of the held-out `d_loss`.
+        """
+        real, labels = self._split(data)
+        fake = self.generate(self.draw_latent(real), labels)
+        real_scores, fake_scores = self.score(real, labels), self.score(fake, labels)
+        return self._report({
+            "d_loss": discriminator_loss(self.loss_name, real_scores, fake_scores),
+            "g_loss": generator_loss(self.loss_name, fake_scores),
+            "d_real": real_scores, "d_fake": fake_scores})
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "architecture": self.architecture,

@@ -237,11 +237,6 @@ class Pix2Pix(AdversarialModel):
         self.discriminator_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return per_example
 
-    def _report(self, values: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
     def train_step(self, data: Any) -> dict[str, tf.Tensor]:
         source, target = self._split(data)
         with tf.GradientTape() as tape:

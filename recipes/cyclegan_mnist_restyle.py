@@ -2,7 +2,7 @@
 
 import sys
 
-from zoo.runtime.train import main
+from zoo.runtime import run_recipe
 
 if __name__ == "__main__":
-    sys.exit(main("cyclegan_mnist_restyle"))
+    sys.exit(run_recipe("cyclegan_mnist_restyle"))

@@ -2,7 +2,7 @@
 
 import sys
 
-from zoo.runtime.train import main
+from zoo.runtime import run_recipe
 
 if __name__ == "__main__":
-    sys.exit(main("pix2pix_facades"))
+    sys.exit(run_recipe("pix2pix_facades"))

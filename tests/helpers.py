@@ -54,3 +54,34 @@ def write_mnist_idx(folder: Path, train: int = 64, test: int = 16) -> Path:
         write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return folder
+
+
+def _write_jpeg(path: Path, pixels: np.ndarray) -> None:
+    import tensorflow as tf
+
+    path.write_bytes(tf.io.encode_jpeg(pixels).numpy())
+
+
+def write_paired_folder(root: Path, splits=("train", "test"), count: int = 3) -> Path:
+    """A pix2pix-layout folder (`<split>/<n>.jpg`, the two sides of a pair side by side) of
+    random images of slightly different sizes."""
+    rng = np.random.default_rng(0)
+    for split in splits:
+        (root / split).mkdir(parents=True)
+        for index in range(count):
+            _write_jpeg(root / split / f"{index}.jpg",
+                        rng.integers(0, 256, (24 + index, 48 + 2 * index, 3), np.uint8))
+    return root
+
+
+def write_unpaired_folder(root: Path, count: int = 3) -> Path:
+    """A CycleGAN-layout folder (trainA/, trainB/, testA/, testB/) of random JPEGs of
+    different sizes, with one greyscale file in trainB/ as horse2zebra has."""
+    rng = np.random.default_rng(0)
+    for folder in ("trainA", "trainB", "testA", "testB"):
+        (root / folder).mkdir(parents=True)
+        for index in range(count):
+            _write_jpeg(root / folder / f"{index}.jpg",
+                        rng.integers(0, 256, (40 + index, 36, 3), np.uint8))
+    _write_jpeg(root / "trainB" / "grey.jpg", rng.integers(0, 256, (36, 36, 1), np.uint8))
+    return root

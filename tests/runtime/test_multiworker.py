@@ -151,8 +151,9 @@ def test_two_workers_apply_the_single_process_updates(two_workers, mnist, tmp_pa
     single = _start(_run_flags(mnist, tmp_path / "run", tmp_path / "exported", "default"), log,
                     tmp_path / "tmp")
     output = _finish([single], [log])[0]
-    assert "_DefaultDistributionStrategy with 1 replica(s)" in output
-    assert "CollectiveAllReduceStrategy with 2 replica(s)" in (two_workers / "run-0.log").read_text()
+    assert ", on one device," in output
+    assert "on 2 replicas on several workers (MultiWorkerMirroredStrategy)" in (
+        two_workers / "run-0.log").read_text()
 
     # The whole training state after 8 steps: weights, Adam's moments and step, the epoch.
     checkpoints = two_workers / "chief" / "run" / "checkpoints", tmp_path / "run" / "checkpoints"

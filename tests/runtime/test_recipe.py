@@ -21,7 +21,7 @@ from zoo.errors import RunError
 from zoo.registry import get_entry
 from zoo.runtime.cli import build_parser, parse_args
 from zoo.runtime.train import main, train
-from helpers import REPO
+from helpers import REPO, write_paired_folder
 
 RECIPES = REPO / "recipes"
 RECIPE = RECIPES / "vae_mnist.py"
@@ -66,19 +66,24 @@ def test_bad_flags_exit_with_a_message_naming_the_flag(flag, value, message, cap
     assert message in capsys.readouterr().err
 
 
-def test_missing_data_is_one_sentence_not_a_traceback(tmp_path):
+@pytest.mark.parametrize("verbose", [False, True])
+def test_missing_data_is_one_sentence_and_tensorflow_start_up_lines_need_verbose(tmp_path,
+                                                                                verbose):
     empty = tmp_path / "no-data"
     empty.mkdir()
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
     # Unroutable proxy: tensorflow-datasets' download attempt fails fast on any machine.
     result = subprocess.run(
-        [sys.executable, str(RECIPE), "--data-dir", str(empty), "--out", str(tmp_path / "run")],
+        [sys.executable, str(RECIPE), "--data-dir", str(empty), "--out", str(tmp_path / "run"),
+         *(["--verbose"] if verbose else [])],
         capture_output=True, text=True, timeout=300,
-        env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3", "HTTPS_PROXY": "http://127.0.0.1:9",
-                          "HTTP_PROXY": "http://127.0.0.1:9"})
-    assert result.returncode == 2
+        env=env | {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"})
+    assert result.returncode == 2 and result.stdout == ""
     assert "Traceback" not in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: Could not load MNIST") and "--data-dir" in last
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("error: Could not load MNIST") and "--data-dir" in lines[-1]
+    # TensorFlow's start-up lines (CUDA probing, CPU features) only when asked for.
+    assert (len(lines) > 1) == verbose, lines
     assert not (tmp_path / "exported").exists() and not (tmp_path / "run").exists()
 
 
@@ -97,8 +102,16 @@ def _truncate_test_images(folder: Path) -> None:
     (["--validation-split", "bogus"], None, "Unsupported MNIST split 'bogus'"),
     (["--validation-split", "test[3:3]"], None, "MNIST split 'test[3:3]' holds no examples"),
     ([], _truncate_test_images, "Could not read MNIST split 'test': "),
+    (["--train-split", "test[:8]"], None,
+     "--validation-split 'test' shares examples with --train-split 'test[:8]', so the held-out "
+     "figures would be measured on training images; pass a --validation-split that does not "
+     "overlap it (e.g. 'test[8:]'), or --validation-split none."),
+    (["--train-split", "test[:-8]", "--validation-split", "test[8:]"], None,
+     "--validation-split 'test[8:]' may share examples (it depends on the split's size) with "
+     "--train-split 'test[:-8]'"),
 ], ids=["batch-too-large", "split-syntax", "split-past-the-end", "validation-split-syntax",
-        "empty-validation-split", "truncated-idx-file"])
+        "empty-validation-split", "truncated-idx-file", "overlapping-splits",
+        "maybe-overlapping-splits"])
 def test_bad_data_or_flags_end_with_one_error_line_and_write_nothing(
         flags, damage, message, tmp_path, mnist_idx_dir, capsys):
     if damage:
@@ -169,7 +182,7 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
     assert history[0].split(",")[0] == "epoch" and len(history) == 3
     metadata = zoo.load(version).metadata
     assert metadata["training"]["epochs"] == 2 and metadata["training"]["train_examples"] == 64
-    assert metadata["training"]["command"].startswith("python recipes/vae_mnist.py --epochs 2 ")
+    assert metadata["training"]["command"].startswith("zoo train vae_mnist --epochs 2 ")
     assert "--strategy mirrored" in metadata["training"]["command"]
     assert json.loads((out / "run.json").read_text())["export"] == str(version)
     # Resuming with a different batch would not continue the same run.
@@ -179,15 +192,15 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
 
 
 @pytest.mark.parametrize("entry, epochs, extra", [
-    ("vae_mnist", 30, ()), ("dcgan_mnist", 8, ()),
-    # A decaying learning-rate schedule and two optimizers: resumed at the same step.
-    ("pix2pix_mnist_inpaint", 12, ("--filters", "8")),
+    # One network, constant learning rate: a finished run given a larger --epochs trains on.
+    ("vae_mnist", 30, ()),
     # Four networks, two optimizers, a decaying schedule and the image pools, which must be
-    # restored for the discriminators to see the same images as in the uninterrupted run.
+    # restored for the discriminators to see the same images as in the uninterrupted run; the
+    # schedule is defined by --epochs, so a finished run is not lengthened.
     ("cyclegan_mnist_restyle", 10, ("--train-split", "train", "--validation-split", "test",
                                     "--filters", "2", "--residual-blocks", "1")),
 ])
-def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retrained(
+def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_trains_on_only_if_asked(
         tmp_path, mnist_idx_dir, entry, epochs, extra):
     args = _small_run(mnist_idx_dir, tmp_path, "--epochs", str(epochs), *extra)
     index = tmp_path / "run" / "checkpoints" / "checkpoint"
@@ -205,16 +218,32 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_is_not_retr
 
     resumed = _recipe(*args, entry=entry)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"(epoch {saved} done)" in resumed.stdout
+    assert f"({saved} epoch{'s' if saved > 1 else ''} done)" in resumed.stderr
     trained = [int(number)
-               for number in re.findall(rf"^Epoch (\d+)/{epochs}", resumed.stdout, re.M)]
+               for number in re.findall(rf"^Epoch (\d+)/{epochs}", resumed.stderr, re.M)]
     assert trained == list(range(saved + 1, epochs + 1))
-    assert (tmp_path / "exported" / entry / "1" / "saved_model.pb").is_file()
+    export = tmp_path / "exported" / entry / "1"
+    assert (export / "saved_model.pb").is_file()
+    assert resumed.stdout == f"{export}\n"  # the result alone; progress is on stderr
 
     again = _recipe(*args, entry=entry)
-    assert again.returncode == 0 and "nothing to do" in again.stdout
-    assert "Epoch" not in again.stdout
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+    assert "Epoch" not in again.stderr and again.stdout == f"{export}\n"
     assert sorted(path.name for path in (tmp_path / "exported" / entry).iterdir()) == ["1"]
+
+    longer = _recipe(*args, "--epochs", str(epochs + 1), entry=entry)
+    if get_entry(entry).schedule == "constant":
+        assert longer.returncode == 0, longer.stderr
+        assert re.findall(r"^Epoch (\d+)/", longer.stderr, re.M) == [str(epochs + 1)]
+        assert longer.stdout == f"{export.parent / '2'}\n"
+    else:
+        assert longer.returncode == 2 and longer.stdout == ""
+        assert longer.stderr.strip().splitlines() == [
+            f"error: --out {tmp_path / 'run'} holds a run of {epochs} epochs, and {entry}'s "
+            "learning rates decay linearly to zero over the second half of --epochs, so the run "
+            f"cannot be lengthened or shortened; resume with --epochs {epochs}, or train a new "
+            "run (another --out)."]
+        assert sorted(path.name for path in export.parent.iterdir()) == ["1"]
 
     # The interrupted run trained exactly what an uninterrupted one trains, bit for bit.
     straight = _recipe(*args, "--out", str(tmp_path / "straight"), "--export-dir",
@@ -234,40 +263,20 @@ def _exported_weights(version: Path) -> dict[str, np.ndarray]:
     return weights
 
 
-def _facades_folder(root: Path, splits=("train", "test"), count: int = 3) -> Path:
-    rng = np.random.default_rng(0)
-    for split in splits:
-        (root / split).mkdir(parents=True)
-        for index in range(count):
-            pixels = rng.integers(0, 256, (24 + index, 48 + 2 * index, 3), np.uint8)
-            (root / split / f"{index}.jpg").write_bytes(tf.io.encode_jpeg(pixels).numpy())
-    return root
-
-
-def test_pix2pix_facades_trains_from_a_paired_folder_and_exports_translate(tmp_path, capsys):
-    folder = _facades_folder(tmp_path / "facades")
-    out = tmp_path / "run"
-    assert main("pix2pix_facades", [
-        "--data-dir", str(folder), "--validation-split", "test", "--image-size", "32",
-        "--filters", "4", "--epochs", "2", "--steps-per-epoch", "2", "--out", str(out),
-        "--export-dir", str(tmp_path / "exported")]) == 0
-    loaded = zoo.load(tmp_path / "exported" / "pix2pix_facades" / "1")
-    assert list(loaded.signatures) == ["translate", "translate_bytes"]
-    assert loaded.metadata["model_config"]["image_size"] == 32
-    assert loaded.metadata["training"]["augment"] == "jitter"
-    assert loaded.translate(np.full((2, 32, 32, 3), 0.5, np.float32)).shape == (2, 32, 32, 3)
-    assert {"translations.png", "history.png"} <= {path.name for path in (out / "plots").iterdir()}
-    assert sorted(path.name for path in (out / "samples").iterdir()) == [
-        "epoch_0001.png", "epoch_0002.png"]
-    # Resuming with another image size would not continue the same run.
-    with pytest.raises(RunError, match="--image-size 32"):
-        train(get_entry("pix2pix_facades"), parse_args(get_entry("pix2pix_facades"), [
-            "--data-dir", str(folder), "--validation-split", "test", "--image-size", "64",
-            "--filters", "4", "--epochs", "3", "--steps-per-epoch", "2", "--out", str(out)]))
+def test_a_paired_folder_without_the_default_validation_split_suggests_another(tmp_path,
+                                                                               capsys):
+    folder = write_paired_folder(tmp_path / "facades", splits=("train", "test"))
+    assert main("pix2pix_facades", ["--data-dir", str(folder), "--out", str(tmp_path / "run"),
+                                    "--image-size", "32", "--filters", "4"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Could not load facades split 'val'")
+    assert err[0].endswith(f"Or hold out a split {folder} has: --validation-split test, say, or "
+                           "--validation-split none to train without one.")
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_model_flag_the_model_refuses_is_one_error_line_and_writes_nothing(tmp_path, capsys):
-    folder = _facades_folder(tmp_path / "facades")
+    folder = write_paired_folder(tmp_path / "facades")
     assert main("pix2pix_facades", [
         "--data-dir", str(folder), "--validation-split", "test", "--image-size", "48",
         "--out", str(tmp_path / "run"), "--export-dir", str(tmp_path / "exported")]) == 2

@@ -77,3 +77,64 @@ def parse_split(split: str, bases: Sequence[str], dataset: str) -> Split:
         raise DataError(f"Unsupported {dataset} split {split!r}: percent bounds must lie in "
                         f"[-100%, 100%]; expected {forms}.")
     return Split(split, match["base"], start, stop, percent)
+
+
+_ANY_SPLIT = re.compile(f"(?P<base>[A-Za-z_][\\w-]*){_SLICE}")
+
+
+def _bounds(match: re.Match) -> tuple[tuple[float, float], tuple[float, float], int]:
+    """A slice's start and stop as `a + b * N` of the base split's unknown size N, and the
+    largest integer bound (N is at least that, or the split would have been refused)."""
+    forms, smallest = [], 0
+    for key, default in (("start", (0.0, 0.0)), ("stop", (0.0, 1.0))):
+        text = match[key]
+        if text is None:
+            forms.append(default)
+        elif text.endswith("%"):
+            fraction = int(text[:-1]) / 100.0
+            forms.append((0.0, fraction if fraction >= 0 else 1.0 + fraction))
+        else:
+            bound = int(text)
+            smallest = max(smallest, abs(bound))
+            forms.append((float(bound), 0.0) if bound >= 0 else (float(bound), 1.0))
+    return forms[0], forms[1], smallest
+
+
+def _less(left: tuple[float, float], right: tuple[float, float], size: int) -> bool | None:
+    """Whether `left < right` for every base size from `size` on; None when that depends on it."""
+    offset, slope = left[0] - right[0], left[1] - right[1]
+    at_least = offset + slope * size  # the difference at the smallest size
+    if slope == 0:
+        return offset < 0
+    if slope < 0 and at_least < 0:
+        return True
+    if slope > 0 and at_least >= 0:
+        return False
+    return None
+
+
+def splits_overlap(first: str, second: str) -> bool | None:
+    """Whether two split strings of one data set select common examples.
+
+    True or False when the slices decide it whatever the base split's size;
+    None when it depends on the size (integer bounds counted from both ends).
+
+    Example:
+        >>> splits_overlap("test[:2000]", "test"), splits_overlap("test[:8000]", "test[8000:]")
+        (True, False)
+        >>> splits_overlap("train[:80%]", "train[-20%:]"), splits_overlap("train", "test")
+        (False, False)
+        >>> splits_overlap("test[:100]", "test[-100:]") is None, splits_overlap("test", "test[3:3]")
+        (True, False)
+    """
+    matches = [_ANY_SPLIT.fullmatch(split) for split in (first, second)]
+    if None in matches or matches[0]["base"] != matches[1]["base"]:
+        return False
+    (start_1, stop_1, size_1), (start_2, stop_2, size_2) = (_bounds(m) for m in matches)
+    size = max(size_1, size_2)
+    # Two non-empty slices overlap when each starts before the other stops.
+    verdicts = [_less(start_1, stop_1, size), _less(start_2, stop_2, size),
+                _less(start_1, stop_2, size), _less(start_2, stop_1, size)]
+    if False in verdicts:
+        return False
+    return None if None in verdicts else True

@@ -1,11 +1,12 @@
-"""Callbacks the runtime adds to every `fit()`: divergence guard, checkpoints, sample grid."""
+"""Callbacks the runtime adds to every `fit()`: divergence guard, checkpoints, TensorBoard
+scalars and the sample grid."""
 
 from __future__ import annotations
 
 import math
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import keras
 import numpy as np
@@ -113,3 +114,71 @@ class SampleGrid(keras.callbacks.Callback):
         if self.writer is not None:
             self.writer.close()
             self.writer = None
+
+
+def learning_rate_tag(optimizer_name: str) -> str:
+    """The TensorBoard tag of a network's learning rate: `learning_rate` for a model's one
+    `optimizer`, `learning_rate_generator` for its `generator_optimizer`, and so on.
+
+    Example:
+        >>> learning_rate_tag("optimizer"), learning_rate_tag("discriminator_optimizer")
+        ('learning_rate', 'learning_rate_discriminator')
+    """
+    network = optimizer_name.removesuffix("optimizer").rstrip("_")
+    return "learning_rate" + (f"_{network}" if network else "")
+
+
+class EpochSummaries(keras.callbacks.Callback):
+    """The run's TensorBoard scalars, at one step convention with the sample images
+    (`SampleGrid`): step N is the end of epoch N (epochs count from 1).
+
+    `<folder>/train` gets `epoch_<metric>` for each training metric and
+    `epoch_learning_rate[_<network>]`: the learning rate each network's optimizer
+    applies after the epoch (its schedule at its step count), so a decaying
+    schedule shows as it runs. `<folder>/validation` gets `epoch_<metric>` of the
+    held-out pass, and the same values as `evaluation_<metric>_vs_iterations` at the
+    training steps done, for plotting against steps.
+
+    Args:
+        folder: the TensorBoard log folder.
+        steps_per_epoch: training steps in an epoch.
+    """
+
+    def __init__(self, folder: Path, steps_per_epoch: int) -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self.steps_per_epoch = steps_per_epoch
+        self.writers: dict[str, tf.summary.SummaryWriter] = {}
+
+    def _write(self, split: str, scalars: Mapping[str, float], step: int) -> None:
+        if split not in self.writers:
+            self.writers[split] = tf.summary.create_file_writer(str(self.folder / split))
+        with self.writers[split].as_default():
+            for tag, value in scalars.items():
+                tf.summary.scalar(tag, value, step=step)
+        self.writers[split].flush()
+
+    def learning_rates(self) -> dict[str, float]:
+        """Each network's current learning rate, by its tag."""
+        return {learning_rate_tag(name): float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+                for name, (optimizer, _) in self.model.optimizer_targets().items()}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        training = {f"epoch_{name}": value for name, value in logs.items()
+                    if not name.startswith("val_")}
+        training.update({f"epoch_{tag}": rate for tag, rate in self.learning_rates().items()})
+        self._write("train", training, epoch + 1)
+        held_out = {name[len("val_"):]: value for name, value in logs.items()
+                    if name.startswith("val_")}
+        if held_out:
+            self._write("validation", {f"epoch_{name}": value
+                                       for name, value in held_out.items()}, epoch + 1)
+            self._write("validation", {f"evaluation_{name}_vs_iterations": value
+                                       for name, value in held_out.items()},
+                        (epoch + 1) * self.steps_per_epoch)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        self.writers = {}

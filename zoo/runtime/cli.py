@@ -15,6 +15,18 @@ from zoo.runtime.distribute import STRATEGIES
 JIT_CHOICES = ("auto", "on", "off")
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Adds `(default: X)` to a flag's help, unless the help already says what the default is
+    or there is none to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS or "default" in text):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def _positive(kind: type, name: str):
     noun = "an integer" if kind is int else "a number"
 
@@ -64,11 +76,14 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
     parser = argparse.ArgumentParser(
         prog=prog or f"python recipes/{entry.name}.py",
         description=f"Train, checkpoint and export the zoo entry {entry.name}: {entry.description}",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
         epilog="Rerunning with the same --out resumes from the last checkpoint (saved at the end "
-               "of every epoch); a finished run is not retrained.")
+               "of every epoch); a finished run is not retrained, but a larger --epochs trains "
+               "it on where its learning rates are constant. Progress goes to stderr; stdout "
+               "gets the export folder alone.")
     parser.add_argument("--epochs", type=_positive(int, "--epochs"), default=entry.epochs,
-                        help="total epochs to train (a resumed run trains up to this many)")
+                        help="total epochs to train (a resumed or finished run trains up to this "
+                             "many, unless its learning rates decay over --epochs)")
     parser.add_argument("--batch-size", type=_positive(int, "--batch-size"),
                         default=entry.batch_size,
                         help="global batch size, split evenly across replicas")
@@ -85,9 +100,11 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
                              "translation entries); default: tensorflow-datasets' own folder or "
                              "the authors' download")
     parser.add_argument("--train-split", default=entry.data.train_split,
-                        help="split to train on, in tensorflow-datasets syntax (e.g. 'test[:8000]')")
+                        help="split to train on, in tensorflow-datasets syntax "
+                             "(e.g. 'test[:8000]')")
     parser.add_argument("--validation-split", default=entry.data.validation_split,
-                        help="held-out split evaluated after every epoch ('none' to skip)")
+                        help="held-out split evaluated after every epoch ('none' to skip); it "
+                             "must not overlap --train-split")
     parser.add_argument("--out", type=Path, default=Path("runs") / entry.name,
                         help="run directory for checkpoints, TensorBoard logs and sample images; "
                              "written only by the recipe")
@@ -115,6 +132,9 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
                              "on a CPU with bfloat16 instructions (avx512_bf16, amx_bf16), else "
                              "float32. Losses, scores and outputs stay float32 and exports serve "
                              "float32; a resumed run keeps the precision it started with")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show TensorFlow's start-up and C++ log lines and its Python "
+                             "warnings (hidden by default)")
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import shlex
@@ -13,8 +14,10 @@ from typing import Any, Sequence
 import keras
 import tensorflow as tf
 
+from zoo.console import plural, progress
 from zoo.data import load_examples
-from zoo.errors import ConfigurationError, RunError, ZooError
+from zoo.data.splits import splits_overlap
+from zoo.errors import ConfigurationError, DataUnavailableError, RunError, ZooError
 from zoo.export import export_model
 from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
@@ -23,7 +26,7 @@ from zoo.optimizers import make_optimizers
 from zoo.paths import exported_root
 from zoo.precision import precision_policy, resolve_precision
 from zoo.registry import Entry, get_entry
-from zoo.runtime.callbacks import EpochCheckpoint, SampleGrid, StopOnNonFinite
+from zoo.runtime.callbacks import EpochCheckpoint, EpochSummaries, SampleGrid, StopOnNonFinite
 from zoo.runtime.cli import parse_args
 from zoo.runtime.distribute import (check_same_start, is_chief, prepare_model,
                                     resolve_strategy, scratch_checkpoint_dir, shard_by_data,
@@ -32,6 +35,8 @@ from zoo.runtime.distribute import (check_same_start, is_chief, prepare_model,
 RUN_FILE = "run.json"
 # Flags that define what a run computes: resuming with other values would not continue it.
 RUN_DEFINING_FLAGS = ("batch_size", "learning_rate", "seed", "steps_per_epoch", "train_split")
+# Flags that change what a run shows, not what it computes: left out of the recorded command.
+OUTPUT_FLAGS = ("verbose",)
 # Held-out examples drawn on in the per-epoch previews and the final plots.
 HELD_OUT_COUNT = 16
 
@@ -41,10 +46,6 @@ def run_defining_flags(entry: Entry) -> tuple[str, ...]:
     learning-rate schedule depends on the run's length."""
     return (RUN_DEFINING_FLAGS + tuple(entry.flags)
             + (("epochs",) if entry.schedule != "constant" else ()))
-
-
-def _log(message: str) -> None:
-    print(f"[zoo] {message}", flush=True)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -76,6 +77,12 @@ class RunDirectory:
                                f"{entry.name!r}; choose another --out.")
             changed = [key for key in run_defining_flags(entry)
                        if recorded_flags.get(key) != flags[key]]
+            if "epochs" in changed:
+                raise RunError(
+                    f"--out {path} holds a run of {recorded_flags['epochs']} epochs, and "
+                    f"{entry.name}'s learning rates decay linearly to zero over the second half "
+                    f"of --epochs, so the run cannot be lengthened or shortened; resume with "
+                    f"--epochs {recorded_flags['epochs']}, or train a new run (another --out).")
             if changed:
                 recorded = ", ".join(f"--{key.replace('_', '-')} {recorded_flags.get(key)}"
                                      for key in changed)
@@ -108,10 +115,11 @@ class RunDirectory:
 
 
 def _command(entry: Entry, args: argparse.Namespace) -> str:
-    """The recipe command line that repeats this run, every flag spelled out."""
-    words = ["python", f"recipes/{entry.name}.py"]
+    """The `zoo train` command line that repeats this run, every flag spelled out (it works
+    from any install; `python recipes/<entry>.py` takes the same flags)."""
+    words = ["zoo", "train", entry.name]
     for key, value in vars(args).items():
-        if value is not None:
+        if value is not None and key not in OUTPUT_FLAGS:
             words += [f"--{key.replace('_', '-')}", shlex.quote(str(value))]
     return " ".join(words)
 
@@ -172,8 +180,89 @@ def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None
             f"examples; use a --batch-size of at least {replicas}.")
 
 
+def _epochs_done(checkpoints: Path) -> int:
+    """Epochs the run's latest checkpoint holds (checkpoints are numbered by epoch), 0 for none."""
+    latest = tf.train.latest_checkpoint(str(checkpoints))
+    return int(latest.rsplit("-", 1)[1]) if latest else 0
+
+
+def _check_epochs(args: argparse.Namespace, done: int) -> None:
+    """Refuses an --epochs below what an unfinished run has trained already."""
+    if done > args.epochs:
+        raise RunError(f"--out {args.out} holds a run that has trained {done} epochs, more than "
+                       f"--epochs {args.epochs}; pass --epochs {done} or more to finish it, or "
+                       "train a new run (another --out).")
+
+
+def _check_splits(args: argparse.Namespace) -> None:
+    """Refuses a validation split that shares examples with the training split: its held-out
+    figures would be measured on images the model trains on."""
+    if args.validation_split == "none":
+        return
+    overlap = splits_overlap(args.train_split, args.validation_split)
+    if overlap is False:
+        return
+    shares = "shares examples" if overlap else "may share examples (it depends on the split's size)"
+    raise ConfigurationError(
+        f"--validation-split {args.validation_split!r} {shares} with --train-split "
+        f"{args.train_split!r}, so the held-out figures would be measured on training images; "
+        f"pass a --validation-split that does not overlap it{_complement(args.train_split)}, "
+        "or --validation-split none.")
+
+
+def _complement(split: str) -> str:
+    """`(e.g. 'test[2000:]')` for a split that is the head or the tail of its base split."""
+    head, _, bounds = split.partition("[")
+    start, _, stop = bounds.rstrip("]").partition(":")
+    if bounds and not start and stop:
+        return f" (e.g. '{head}[{stop}:]')"
+    if bounds and start and not stop:
+        return f" (e.g. '{head}[:{start}]')"
+    return ""
+
+
+def _load_data(entry: Entry, args: argparse.Namespace):
+    """The training examples and the held-out ones (None with --validation-split none)."""
+    _check_splits(args)
+    examples = load_examples(entry.data.dataset, args.train_split, args.data_dir)
+    if args.validation_split == "none":
+        return examples, None
+    try:
+        validation = load_examples(entry.data.dataset, args.validation_split, args.data_dir)
+    except DataUnavailableError as error:
+        if args.data_dir is None:
+            raise
+        reason = str(error.__cause__ or error)
+        raise DataUnavailableError(
+            f"Could not load the held-out split {args.validation_split!r} "
+            f"(--validation-split) from {args.data_dir}: {reason} Hold out a split the folder "
+            "has (e.g. --validation-split test), or train without one (--validation-split "
+            "none).") from error
+    return examples, validation
+
+
+def _strategy_words(strategy: tf.distribute.Strategy) -> str:
+    replicas = strategy.num_replicas_in_sync
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return f"{plural(replicas, 'replica')} on several workers (MultiWorkerMirroredStrategy)"
+    if isinstance(strategy, tf.distribute.MirroredStrategy):
+        return f"{plural(replicas, 'replica')} on this machine (MirroredStrategy)"
+    return "one device"
+
+
+def _epoch_words(start: int, epochs: int, steps: int, batch_size: int) -> str:
+    """`epochs 3 to 10, 15 steps of 64 examples each` (or `epoch 1 of 1, ...`)."""
+    span = (f"epoch {epochs} of {epochs}" if start + 1 == epochs
+            else f"epochs {start + 1} to {epochs}")
+    return f"{span}, {plural(steps, 'step')} of {plural(batch_size, 'example')} each"
+
+
 def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     """Trains (or resumes) a run of `entry` as the flags say, exports it, and returns the export.
+
+    A finished run given a larger --epochs trains on from its last epoch and
+    exports a new version, where the entry's learning rates are constant; where
+    --epochs defines the schedule (linear decay) a run keeps its --epochs.
 
     Args:
         entry: the zoo entry.
@@ -192,15 +281,18 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     args = argparse.Namespace(**{**vars(args), "precision": precision})
     family = get_family(entry.family)
     keras.utils.set_random_seed(args.seed)
-    if run.state.get("export") and Path(run.state["export"]).is_dir():
-        _log(f"{args.out} already finished and exported to {run.state['export']}; nothing to do "
-             "(choose another --out to train again).")
+    checkpoints = args.out / "checkpoints"
+    done = _epochs_done(checkpoints)
+    finished = run.state.get("export") and Path(run.state["export"]).is_dir()
+    if finished and done >= args.epochs:
+        progress(f"{args.out} finished {plural(done, 'epoch')} and exported them to "
+                 f"{run.state['export']}; nothing to do (a larger --epochs trains on, another "
+                 "--out trains again).")
         return Path(run.state["export"]) if chief else None
+    if not finished:
+        _check_epochs(args, done)
 
-    examples = load_examples(entry.data.dataset, args.train_split, args.data_dir)
-    validation = None
-    if args.validation_split != "none":
-        validation = load_examples(entry.data.dataset, args.validation_split, args.data_dir)
+    examples, validation = _load_data(entry, args)
     _check_batch(args, len(examples), strategy.num_replicas_in_sync)
     steps = args.steps_per_epoch or len(examples) // args.batch_size
     config = model_config(entry, args)
@@ -219,7 +311,6 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     with strategy.scope():
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         checkpoint = tf.train.Checkpoint(epoch=epoch, **training_state(model))
-    checkpoints = args.out / "checkpoints"
     # Every worker restores the chief's latest checkpoint, so all copies of the variables
     # resume alike; the others save only because saving is collective, into scratch.
     manager = tf.train.CheckpointManager(
@@ -227,7 +318,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     latest = tf.train.latest_checkpoint(str(checkpoints))
     if latest:
         checkpoint.restore(latest).assert_existing_objects_matched()
-        _log(f"resuming from {latest} (epoch {int(epoch.numpy())} done)")
+        progress(f"resuming from {latest} ({plural(int(epoch.numpy()), 'epoch')} done)")
     start = int(epoch.numpy())
     check_same_start(strategy, start, args.out)
 
@@ -240,10 +331,10 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         validation_data = None if validation is None else shard_by_data(validation.evaluation(
             batch_size=args.batch_size, seed=args.seed + 1, preprocess=family.preprocess,
             image_size=image_size))
-        _log(f"training {entry.name} on {examples.description}, epochs {start + 1}-{args.epochs} "
-             f"of {steps} steps, global batch {args.batch_size}, {type(strategy).__name__} with "
-             f"{strategy.num_replicas_in_sync} replica(s), jit_compile={jit_compile}, "
-             f"precision {precision}")
+        progress(f"training {entry.name} on {examples.description}: "
+                 f"{_epoch_words(start, args.epochs, steps, args.batch_size)}, on "
+                 f"{_strategy_words(strategy)}, precision {precision}, XLA "
+                 f"{'on' if jit_compile else 'off'}")
         advice = ("Start a new run (another --out) with a lower --learning-rate." if start == 0
                   else f"The last checkpoint holds epoch {start}; start a new run (another "
                        "--out) with a lower --learning-rate.")
@@ -254,15 +345,16 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         if chief:
             callbacks += [
                 keras.callbacks.CSVLogger(str(args.out / "history.csv"), append=True),
-                keras.callbacks.TensorBoard(str(args.out / "tensorboard"), write_graph=False),
+                EpochSummaries(args.out / "tensorboard", steps),
                 SampleGrid(args.out / "samples",
                            lambda model: family.preview(model, held_out, args.seed),
                            summary_dir=args.out / "tensorboard" / "samples"),
             ]
-        with stop_on_lost_workers(strategy, args.out):
+        # Keras prints its progress on stdout; a run's stdout holds only its result.
+        with stop_on_lost_workers(strategy, args.out), contextlib.redirect_stdout(sys.stderr):
             model.fit(stream, epochs=args.epochs, initial_epoch=start, steps_per_epoch=steps,
                       validation_data=validation_data, callbacks=callbacks,
-                      shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
+                      shuffle=False, verbose=1 if sys.stderr.isatty() else 2)
     if not chief:
         return None
 
@@ -277,23 +369,28 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     version = export_model(model, entry, args.export_dir or exported_root(), details)
     run.state["export"] = str(version)
     run.save()
-    _log(f"exported to {version}")
+    progress(f"exported to {version}")
     written = family.plots(load(version.resolve()), held_out, args.out / "plots")
     if (args.out / "history.csv").is_file():
         written.append(save_history_plot(args.out / "history.csv",
                                          args.out / "plots" / "history.png"))
     for path in written:
-        _log(f"wrote {path}")
+        progress(f"wrote {path}")
     return version
 
 
 def main(entry_name: str, argv: Sequence[str] | None = None) -> int:
-    """A recipe's entry point: parse flags, train, export; user errors exit 2 with one sentence."""
+    """A recipe's entry point: parse flags, train, export; user errors exit 2 with one sentence.
+
+    Progress goes to stderr; stdout gets the run's result alone, the export folder.
+    """
     entry = get_entry(entry_name)
     args = parse_args(entry, argv)
     try:
-        train(entry, args)
+        version = train(entry, args)
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if version is not None:
+        print(version, flush=True)
     return 0

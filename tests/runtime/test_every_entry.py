@@ -1,0 +1,120 @@
+"""Every entry of the registry through its recipe with a validation split: what the run
+prints, where, and what its TensorBoard logs say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import zoo
+from zoo.registry import ENTRIES
+from zoo.runtime.callbacks import learning_rate_tag
+from zoo.runtime.train import main
+from helpers import write_paired_folder, write_unpaired_folder
+
+EPOCHS, STEPS = 2, 2
+# Each entry's data and smallest model; the held-out split named explicitly (the GAN
+# entries have none by default).
+SETUPS = {
+    "vae_mnist": ("mnist", ()),
+    "dcgan_mnist": ("mnist", ()),
+    "cgan_mnist": ("mnist", ()),
+    "pix2pix_mnist_inpaint": ("mnist", ("--filters", "4")),
+    "cyclegan_mnist_restyle": ("mnist", ("--train-split", "train", "--filters", "2",
+                                         "--residual-blocks", "1")),
+    "pix2pix_facades": ("paired", ("--image-size", "32", "--filters", "4")),
+    "cyclegan_horse2zebra": ("unpaired", ("--image-size", "32", "--filters", "2",
+                                          "--residual-blocks", "1")),
+}
+
+
+def test_every_entry_has_a_setup():
+    assert sorted(SETUPS) == sorted(ENTRIES)
+
+
+def _scalars(folder: Path) -> dict[str, dict[int, float]]:
+    """Every scalar of the event files in `folder`: {tag: {step: value}}."""
+    scalars: dict[str, dict[int, float]] = {}
+    for events in folder.iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(events)):
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name == "scalars":
+                    scalars.setdefault(value.tag, {})[event.step] = float(
+                        tf.make_ndarray(value.tensor))
+    return scalars
+
+
+def _expected_learning_rates(name: str) -> dict[str, list[float]]:
+    """Each network's learning rate after epochs 1 and 2: constant, or (linear decay over the
+    second half of two epochs) the initial rate, then zero."""
+    entry = ENTRIES[name]
+    return {learning_rate_tag(optimizer): ([spec.learning_rate] * EPOCHS
+                                           if entry.schedule == "constant"
+                                           else [spec.learning_rate, 0.0])
+            for optimizer, spec in entry.optimizers.items()}
+
+
+@pytest.mark.parametrize("name", sorted(SETUPS))
+def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_step_convention(
+        name, tmp_path, mnist_idx_dir, capsys):
+    source, flags = SETUPS[name]
+    data = {"mnist": lambda: mnist_idx_dir,
+            "paired": lambda: write_paired_folder(tmp_path / "facades"),
+            "unpaired": lambda: write_unpaired_folder(tmp_path / "h2z")}[source]()
+    out = tmp_path / "run"
+    status = main(name, ["--data-dir", str(data), "--validation-split", "test",
+                         "--epochs", str(EPOCHS), "--steps-per-epoch", str(STEPS),
+                         "--batch-size", "2", "--out", str(out),
+                         "--export-dir", str(tmp_path / "exported"), *flags])
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    # stdout holds the run's result alone; the progress, Keras' included, is on stderr.
+    assert printed.out == f"{tmp_path / 'exported' / name / '1'}\n"
+    assert f"[zoo] training {name} on " in printed.err
+    assert f"[zoo] exported to {tmp_path / 'exported' / name / '1'}" in printed.err
+    assert "val_" in printed.err  # Keras' epoch line
+
+    header = (out / "history.csv").read_text().splitlines()[0].split(",")
+    metrics = [column for column in header if column != "epoch" and not column.startswith("val_")]
+    assert metrics and {f"val_{metric}" for metric in metrics} <= set(header)
+
+    epochs = list(range(1, EPOCHS + 1))
+    train = _scalars(out / "tensorboard" / "train")
+    validation = _scalars(out / "tensorboard" / "validation")
+    for metric in metrics:
+        assert sorted(train[f"epoch_{metric}"]) == epochs, metric
+        assert sorted(validation[f"epoch_{metric}"]) == epochs, metric
+        assert sorted(validation[f"evaluation_{metric}_vs_iterations"]) == [
+            epoch * STEPS for epoch in epochs], metric
+        assert list(validation[f"evaluation_{metric}_vs_iterations"].values()) == list(
+            validation[f"epoch_{metric}"].values())
+    for tag, rates in _expected_learning_rates(name).items():
+        logged = train[f"epoch_{tag}"]
+        np.testing.assert_allclose([logged[epoch] for epoch in epochs], rates, rtol=1e-6,
+                                   err_msg=tag)
+    assert not {tag for tag in train if tag.startswith("epoch_learning_rate")} - {
+        f"epoch_{tag}" for tag in _expected_learning_rates(name)}
+    sample_steps = set()
+    for events in (out / "tensorboard" / "samples").iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(events)):
+            sample_steps.update(event.step for value in event.summary.value
+                                if value.tag == "samples")
+    assert sorted(sample_steps) == epochs
+    assert sorted(path.name for path in (out / "samples").iterdir()) == [
+        f"epoch_{epoch:04d}.png" for epoch in epochs]
+    assert "history.png" in {path.name for path in (out / "plots").iterdir()}
+    assert zoo.load(tmp_path / "exported" / name / "1").metadata["entry"] == name
+
+    # A model flag is part of what the run computes: resuming with another value is refused.
+    for key in ENTRIES[name].flags[:1]:
+        flag = f"--{key.replace('_', '-')}"
+        value = int(flags[flags.index(flag) + 1]) if flag in flags else \
+            ENTRIES[name].model_config[key]
+        changed = [*flags, flag, str(2 * value)]
+        assert main(name, ["--data-dir", str(data), "--validation-split", "test",
+                           "--epochs", str(EPOCHS), "--steps-per-epoch", str(STEPS),
+                           "--batch-size", "2", "--out", str(out), *changed]) == 2
+        assert f"holds a run started with {flag} " in capsys.readouterr().err

@@ -3,6 +3,8 @@ in-process and through the installed console script."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -49,18 +51,23 @@ def trained(tmp_path_factory):
     data = write_mnist_idx(folder / "mnist", train=32)
     flags = ["--data-dir", str(data), "--out", "run", "--epochs", "1", "--batch-size", "8",
              "--steps-per-epoch", "2"]
-    with pytest.MonkeyPatch.context() as patch:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
         patch.delenv(zoo.paths.EXPORTED_ENV, raising=False)
         patch.chdir(folder)
         status = main(["train", "vae_mnist", *flags])
     version = folder / "exported" / "vae_mnist" / "1"
     record_evaluation(version, "vae_likelihood", {"nll_nats": 123.4, "split": {"name": "test"}})
-    return status, version
+    return status, version, out.getvalue(), err.getvalue()
 
 
 def test_train_runs_the_recipe_and_exports_to_dot_exported(trained):
-    status, version = trained
+    status, version, out, err = trained
     assert status == 0
+    # The export folder is the run's one result on stdout; progress, Keras' too, on stderr.
+    assert out.endswith("\n") and out.count("\n") == 1 and Path(out.strip()) == version
+    assert "[zoo] training vae_mnist" in err and "[zoo] exported to" in err and "loss" in err
     model = zoo.load(version)
     assert model.metadata["training"]["epochs"] == 1
     assert model.metadata["training"]["train_examples"] == 32
@@ -112,7 +119,7 @@ def test_help_says_each_default_once(command, capsys):
 
 
 def test_info_shows_folder_signatures_training_and_evaluation(trained, capsys):
-    _, version = trained
+    version = trained[1]
     assert main(["info", str(version)]) == 0
     out = capsys.readouterr().out
     model = zoo.load(version)
@@ -131,7 +138,7 @@ def test_info_shows_folder_signatures_training_and_evaluation(trained, capsys):
 
 
 def test_info_shows_a_recipe_command_as_the_zoo_train_command(trained, capsys):
-    _, version = trained
+    version = trained[1]
     path = version / "zoo.json"
     kept = path.read_text()
     metadata = json.loads(kept)
@@ -440,7 +447,7 @@ def test_serving_config_lists_every_exported_entry(trained, tmp_path, monkeypatc
     assert _served(capsys.readouterr().out) == {
         name: (f"/srv/models/{name}", "tensorflow") for name in exported}
     # By default, the first folder of the search order that holds exports.
-    _, version = trained
+    version = trained[1]
     folder = version.parent.parent
     (folder / "notes").mkdir(exist_ok=True)  # not an export
     monkeypatch.setenv(zoo.paths.EXPORTED_ENV, str(folder))

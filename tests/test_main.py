@@ -82,8 +82,10 @@ def test_bad_requests_are_one_error_line(argv, message, tmp_path, capsys):
 
 
 def test_an_unwritable_out_is_one_error_line(tmp_path, capsys):
-    assert main(["sample", "vae_mnist", "--count", "1", "--out", str(tmp_path)]) == 2
-    assert f"cannot write {tmp_path}" in _one_error_line(capsys)
+    folder = tmp_path / "grid.png"  # a folder where the PNG would go
+    folder.mkdir()
+    assert main(["sample", "vae_mnist", "--count", "1", "--out", str(folder)]) == 2
+    assert f"cannot write {folder}" in _one_error_line(capsys)
 
 
 @pytest.mark.parametrize("damage", ["truncated-zoo-json", "empty-zoo-json", "truncated-variables"])

@@ -221,7 +221,7 @@ def _run(argv: Sequence[str] | None) -> int:
             _translate(args, tensorflow)
         elif args.command == "train":
             tensorflow()
-            _train(parser, args.entry, [flag for flag in flags if flag not in ("-v", "--verbose")])
+            _train(parser, args.entry, flags)
         else:
             print(serving_config(args.exported, args.base_path), end="")
     except ZooError as error:
@@ -639,7 +639,9 @@ def _train(parser: argparse.ArgumentParser, name: str | None, flags: list[str]) 
     args = recipe.parse_args(flags)
     from zoo.runtime.train import train
 
-    train(entry, args)
+    version = train(entry, args)
+    if version is not None:  # progress went to stderr; the result is the export folder
+        print(version)
 
 
 def _text_proto_string(text: str) -> str:

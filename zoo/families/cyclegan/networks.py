@@ -28,6 +28,23 @@ biases 0, as the reference's `init_weights('normal', 0.02)`. Under a mixed
 precision policy (`zoo.precision`) the generator's last layer with its tanh
 and the discriminator's output layer (the PatchGAN's) stay float32; instance
 norm computes its statistics in float32.
+
+Training on a CPU with TensorFlow's oneDNN optimisations on (its default on
+CPUs with AVX512-VNNI, AVX512-BF16 or AMX; `TF_ENABLE_ONEDNN_OPTS=1` elsewhere)
+logs `E0000 ... remapper failed: INVALID_ARGUMENT: Mutation::Apply error:
+fanout '.../LeakyRelu/LeakyReluGrad' exist for missing node '.../BiasAdd'`
+once per traced step. It comes from the PatchGAN's first layer, a convolution
+with bias followed by LeakyReLU with no norm between (pix2pix's has the same
+layer), not from reflection padding, instance norm or ReLU. Grappler's
+remapper fuses that convolution and bias add, then fuses the LeakyReLU into
+them too without checking that the gradient's LeakyReluGrad still reads the
+bias add's output; the graph check refuses the rewrite, and the remapper's
+changes to that step's graph are dropped. The step then runs as written, unfused,
+with the same numbers. Measured at 128 px, 32 filters, 6 blocks, batch 1 with
+oneDNN on (2026-12-02, a shared 2-core CPU), it took as long, within the noise,
+as with the remapper switched off or with a LeakyReLU whose gradient reads its
+output (which the remapper rewrites without error), so the layers stay as
+the reference has them.
 """
 
 from __future__ import annotations

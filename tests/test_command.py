@@ -86,11 +86,31 @@ def test_train_help_lists_the_recipe_flags_under_its_own_name(capsys):
                                 ).format_help()
 
 
+def test_an_interrupted_training_run_says_how_to_go_on(monkeypatch, tmp_path, capsys):
+    def interrupted(entry, args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("zoo.runtime.train.train", interrupted)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "vae_mnist", "--out", str(tmp_path / "run")])
+    assert exit_info.value.code == 130
+    assert capsys.readouterr().err == (
+        "[zoo] interrupted; no epoch was finished, so nothing is kept: run the same command "
+        "again to start again.\n")
+
+
+def test_serving_config_of_a_missing_folder_says_so(capsys):
+    assert main(["serving-config", "--exported", "/no/such/folder"]) == 2
+    assert _one_error_line(capsys).startswith("error: --exported /no/such/folder is not a folder")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["train", "vae_mnist", "--epochs", "two"], "--epochs must be an integer; got 'two'"),
     (["train", "vae_cifar"], "unknown entry 'vae_cifar'"),
     (["train"], "`zoo train` needs an entry"),
     (["nonsense"], "invalid choice: 'nonsense'"),
+    (["sample", "vae_mnist", "--count", "0"], "--count must be at least 1; got 0"),
+    (["sample", "vae_mnist", "--seed", str(2**64)], f"--seed must be 0 to {2**63 - 1}"),
 ])
 def test_usage_errors_are_one_error_line(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

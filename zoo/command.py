@@ -68,6 +68,21 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _bounded_int(flag: str, minimum: int, maximum: int | None = None
+                 ) -> Callable[[str], int]:
+    """An argparse type: an integer from `minimum` to `maximum`, else a message naming `flag`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be an integer; got {text!r}")
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"at least {minimum}" if maximum is None else f"{minimum} to {maximum}"
+            raise argparse.ArgumentTypeError(f"{flag} must be {bounds}; got {text}")
+        return value
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `zoo` command's argument parser, one subparser per subcommand."""
     parser = _Parser(prog=PROG, description=zoo.__doc__.split("\n")[0],
@@ -104,14 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
         "sample", parents=[verbose], formatter_class=defaults,
         help="draw images from an exported model into a PNG or JPEG grid")
     sample.add_argument("model", help="entry name (e.g. vae_mnist) or export directory")
-    sample.add_argument("--count", type=int, default=None,
+    sample.add_argument("--count", type=_bounded_int("--count", 1), default=None,
                         help=f"images to draw (default {DEFAULT_COUNT}); for a class-conditional "
                              f"model without --label, images per class (default "
                              f"{DEFAULT_PER_CLASS}), one row per class")
     sample.add_argument("--label", type=int, default=None,
                         help="class to draw, for class-conditional models such as cgan_mnist "
                              "(default: one row per class)")
-    sample.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
+    sample.add_argument("--seed", type=_bounded_int("--seed", 0, 2**63 - 1), default=0,
+                        help="the same seed gives the same images")
     sample.add_argument("--version", type=int, default=None,
                         help="export version (default: newest)")
     sample.add_argument("--out", type=Path, default=None,
@@ -188,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = functools.partial(_show_warning, warnings.showwarning)
             return _run(argv)
+    except KeyboardInterrupt:
+        progress("interrupted; nothing is half-written (files are written whole or not at all).")
+        return 130
     except BrokenPipeError:
         # The reader of stdout went away (`zoo list | head`): stop quietly, as shell tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -637,9 +656,13 @@ def _train(parser: argparse.ArgumentParser, name: str | None, flags: list[str]) 
     recipe = recipe_parser(entry, prog=f"{PROG} train {name}")
     recipe.error = lambda message: _usage_error(recipe, message)  # one line, as everywhere here
     args = recipe.parse_args(flags)
-    from zoo.runtime.train import train
+    from zoo.runtime.train import interrupted_words, train
 
-    version = train(entry, args)
+    try:
+        version = train(entry, args)
+    except KeyboardInterrupt:
+        progress(interrupted_words(args.out))
+        sys.exit(130)
     if version is not None:  # progress went to stderr; the result is the export folder
         print(version)
 
@@ -689,6 +712,9 @@ def serving_config(exported: Path | None = None, base_path: str = "/models") -> 
             raise ExportNotFoundError(f"No exports in any of {', '.join(map(str, roots))}; "
                                       f"train one with `{PROG} train ENTRY`, or pass "
                                       "--exported FOLDER.")
+    if not exported.is_dir():
+        raise ExportNotFoundError(f"--exported {exported} is not a folder; pass the folder the "
+                                  "zoo exported to (it holds <entry>/<version>/saved_model.pb).")
     names = _exported_entries(exported)
     if not names:
         raise ExportNotFoundError(f"No exports in {exported} (it should hold "

@@ -269,7 +269,8 @@ def save_figure(path: str | os.PathLike, figure) -> Path:
 
 
 def save_history_plot(csv_path: str | os.PathLike, path: str | os.PathLike) -> Path:
-    """Plots every metric of a Keras CSVLogger file against the epoch, one panel per metric."""
+    """Plots every metric of a run's `history.csv` (Keras' CSVLogger format, epochs counted
+    from 1) against the epoch, one panel per metric."""
     import csv
 
     import matplotlib
@@ -281,7 +282,7 @@ def save_history_plot(csv_path: str | os.PathLike, path: str | os.PathLike) -> P
         rows = list(csv.DictReader(file))
     names = [name for name in rows[0] if name != "epoch" and not name.startswith("val_")]
     figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
-    epochs = [int(row["epoch"]) + 1 for row in rows]
+    epochs = [int(row["epoch"]) for row in rows]  # counted from 1 (`EpochCSVLogger`)
     for axis, name in zip(axes[0], names):
         axis.plot(epochs, [float(row[name]) for row in rows], label="train")
         # Keras' CSVLogger writes NA in val_ columns of runs without validation.

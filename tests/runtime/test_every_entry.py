@@ -48,12 +48,12 @@ def _scalars(folder: Path) -> dict[str, dict[int, float]]:
 
 
 def _expected_learning_rates(name: str) -> dict[str, list[float]]:
-    """Each network's learning rate after epochs 1 and 2: constant, or (linear decay over the
-    second half of two epochs) the initial rate, then zero."""
+    """The learning rate of each network's last update in epochs 1 and 2: constant, or (linear
+    decay over the second epoch's two steps) the initial rate, then half of it."""
     entry = ENTRIES[name]
     return {learning_rate_tag(optimizer): ([spec.learning_rate] * EPOCHS
                                            if entry.schedule == "constant"
-                                           else [spec.learning_rate, 0.0])
+                                           else [spec.learning_rate, spec.learning_rate / 2])
             for optimizer, spec in entry.optimizers.items()}
 
 
@@ -77,7 +77,9 @@ def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_ste
     assert f"[zoo] exported to {tmp_path / 'exported' / name / '1'}" in printed.err
     assert "val_" in printed.err  # Keras' epoch line
 
-    header = (out / "history.csv").read_text().splitlines()[0].split(",")
+    history = (out / "history.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in history[1:]] == [str(epoch) for epoch in (1, 2)]
+    header = history[0].split(",")
     metrics = [column for column in header if column != "epoch" and not column.startswith("val_")]
     assert metrics and {f"val_{metric}" for metric in metrics} <= set(header)
 

@@ -45,9 +45,9 @@ def test_a_resumed_run_keeps_its_precision_and_refuses_another(tmp_path, mnist_i
     # `auto` resumes in the recorded precision, loss scales and all, whatever this machine
     # would pick for a new run.
     assert main("vae_mnist", _run(mnist_idx_dir, tmp_path, "--epochs", "2")) == 0
-    out = capsys.readouterr().out
-    assert "(epoch 1 done)" in out and "epochs 2-2 of 2 steps" in out
-    assert "precision mixed_float16" in out
+    err = capsys.readouterr().err
+    assert "(1 epoch done)" in err and "epoch 2 of 2, 2 steps of 8 examples each" in err
+    assert "precision mixed_float16" in err
     training = zoo.load(tmp_path / "exported" / "vae_mnist" / "1").metadata["training"]
     assert training["precision"] == "mixed_float16"
     assert "--precision mixed_float16" in training["command"]

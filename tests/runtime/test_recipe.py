@@ -20,7 +20,7 @@ import zoo
 from zoo.errors import RunError
 from zoo.registry import get_entry
 from zoo.runtime.cli import build_parser, parse_args
-from zoo.runtime.train import main, train
+from zoo.runtime.train import RunDirectory, main, train
 from helpers import REPO, write_paired_folder
 
 RECIPES = REPO / "recipes"
@@ -59,11 +59,39 @@ def test_help_documents_every_uniform_flag():
     ("--strategy", "tpu", "invalid choice: 'tpu'"),
     ("--jit-compile", "maybe", "invalid choice: 'maybe'"),
 ])
-def test_bad_flags_exit_with_a_message_naming_the_flag(flag, value, message, capsys):
+def test_bad_flags_exit_with_one_line_naming_the_flag(flag, value, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         parse_args(get_entry("vae_mnist"), [flag + value] if value[0] == "=" else [flag, value])
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+
+
+@pytest.mark.parametrize("flag", ["--out", "--export-dir"])
+def test_an_out_or_export_folder_that_cannot_be_made_is_refused_before_training(
+        flag, tmp_path, mnist_idx_dir, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    argv = _small_run(mnist_idx_dir, tmp_path, flag, str(blocker / "sub"))
+    assert main("vae_mnist", argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {flag} {blocker / 'sub'} cannot be made: {blocker} is a file; choose a folder "
+        "path."]
+    assert not (tmp_path / "run").exists() and not (tmp_path / "exported").exists()
+
+
+def test_a_run_stopped_before_its_first_checkpoint_starts_afresh_with_new_flags(
+        tmp_path, mnist_idx_dir):
+    entry = get_entry("vae_mnist")
+    first = parse_args(entry, _small_run(mnist_idx_dir, tmp_path, "--batch-size", "16"))
+    RunDirectory(first.out, entry, first).save()
+    (first.out / "history.csv").write_text("")  # what an interrupted first epoch leaves
+    second = parse_args(entry, _small_run(mnist_idx_dir, tmp_path, "--batch-size", "4"))
+    run = RunDirectory(second.out, entry, second)
+    assert not run.resumed and run.state["flags"]["batch_size"] == 4
+    other = parse_args(get_entry("dcgan_mnist"), _small_run(mnist_idx_dir, tmp_path))
+    with pytest.raises(RunError, match="holds a run of 'vae_mnist', not 'dcgan_mnist'"):
+        RunDirectory(other.out, get_entry("dcgan_mnist"), other)
 
 
 @pytest.mark.parametrize("verbose", [False, True])
@@ -147,7 +175,7 @@ def test_an_out_folder_that_is_not_a_run_is_left_alone(tmp_path, mnist_idx_dir, 
 
 
 def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_dir, mirrored,
-                                                            monkeypatch):
+                                                            monkeypatch, capsys):
     # The session's two-replica strategy: a second one in the same process would share
     # collective-op state with it.
     asked = []
@@ -185,10 +213,21 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
     assert metadata["training"]["command"].startswith("zoo train vae_mnist --epochs 2 ")
     assert "--strategy mirrored" in metadata["training"]["command"]
     assert json.loads((out / "run.json").read_text())["export"] == str(version)
+    assert history[1].startswith("1,") and history[2].startswith("2,")  # epochs from 1
     # Resuming with a different batch would not continue the same run.
     with pytest.raises(RunError, match="started with --batch-size 8; resume with the same"):
         train(get_entry("vae_mnist"), parse_args(get_entry("vae_mnist"), _small_run(
             mnist_idx_dir, tmp_path, "--epochs", "3", "--batch-size", "4")))
+    with pytest.raises(RunError, match="started with no --learning-rate; resume with the same"):
+        train(get_entry("vae_mnist"), parse_args(get_entry("vae_mnist"), _small_run(
+            mnist_idx_dir, tmp_path, "--epochs", "2", "--learning-rate", "0.1")))
+    # A finished run exports nowhere else: a new --export-dir is named as unused.
+    capsys.readouterr()
+    assert train(get_entry("vae_mnist"), parse_args(get_entry("vae_mnist"), _small_run(
+        mnist_idx_dir, tmp_path, "--epochs", "2", "--export-dir", str(tmp_path / "other")))
+    ) == version
+    assert f"--export-dir {tmp_path / 'other'} is not used" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()
 
 
 @pytest.mark.parametrize("entry, epochs, extra", [
@@ -228,6 +267,9 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_trains_on_o
 
     again = _recipe(*args, entry=entry)
     assert again.returncode == 0 and "nothing to do" in again.stderr
+    # Only a run with constant learning rates is offered a larger --epochs.
+    assert ("a larger --epochs trains on" in again.stderr) == (
+        get_entry(entry).schedule == "constant")
     assert "Epoch" not in again.stderr and again.stdout == f"{export}\n"
     assert sorted(path.name for path in (tmp_path / "exported" / entry).iterdir()) == ["1"]
 
@@ -269,9 +311,10 @@ def test_a_paired_folder_without_the_default_validation_split_suggests_another(t
     assert main("pix2pix_facades", ["--data-dir", str(folder), "--out", str(tmp_path / "run"),
                                     "--image-size", "32", "--filters", "4"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: Could not load facades split 'val'")
-    assert err[0].endswith(f"Or hold out a split {folder} has: --validation-split test, say, or "
-                           "--validation-split none to train without one.")
+    assert err == [f"error: Could not load the held-out split 'val' (--validation-split) from "
+                   f"{folder}: There is no folder {folder / 'val'}. Hold out a split the folder "
+                   "has (e.g. --validation-split test), or train without one "
+                   "(--validation-split none)."]
     assert not (tmp_path / "run").exists()
 
 

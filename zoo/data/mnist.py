@@ -228,8 +228,9 @@ def _load(split: Split, data_dir: str | os.PathLike | None) -> tuple[np.ndarray,
     folder = Path(data_dir)
     if not folder.is_dir():
         raise DataUnavailableError(
-            f"Could not load MNIST split {split.text!r}: the data folder {folder} does not "
-            f"exist; {_provide_hint(split.base)}.")
+            f"Could not load MNIST split {split.text!r}: the data folder {folder} "
+            f"{'is a file, not a folder' if folder.exists() else 'does not exist'}; "
+            f"{_provide_hint(split.base)}.")
     found = _find_idx_files(folder, split.base)
     if found is not None:
         return _load_idx(*found, split)

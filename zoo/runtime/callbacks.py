@@ -128,14 +128,37 @@ def learning_rate_tag(optimizer_name: str) -> str:
     return "learning_rate" + (f"_{network}" if network else "")
 
 
+def last_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
+    """The learning rate the optimizer's last update used (its first, before any update).
+
+    `optimizer.learning_rate` is the rate of the next update; a schedule is read one
+    step back instead, so that the epoch that ends a linear decay shows the small
+    rate it trained with rather than the zero that no update used.
+    """
+    inner = getattr(optimizer, "inner_optimizer", optimizer)  # a loss-scaling wrapper's own
+    schedule = getattr(inner, "_learning_rate", None)
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        step = max(int(keras.ops.convert_to_numpy(inner.iterations)) - 1, 0)
+        return float(keras.ops.convert_to_numpy(schedule(step)))
+    return float(keras.ops.convert_to_numpy(inner.learning_rate))
+
+
+class EpochCSVLogger(keras.callbacks.CSVLogger):
+    """Keras' CSVLogger with epochs counted from 1, as the TensorBoard steps, the sample
+    images and the checkpoints count them."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_end(epoch + 1, logs)
+
+
 class EpochSummaries(keras.callbacks.Callback):
     """The run's TensorBoard scalars, at one step convention with the sample images
     (`SampleGrid`): step N is the end of epoch N (epochs count from 1).
 
     `<folder>/train` gets `epoch_<metric>` for each training metric and
-    `epoch_learning_rate[_<network>]`: the learning rate each network's optimizer
-    applies after the epoch (its schedule at its step count), so a decaying
-    schedule shows as it runs. `<folder>/validation` gets `epoch_<metric>` of the
+    `epoch_learning_rate[_<network>]`: the learning rate of each network's last
+    update in the epoch (its schedule at that step), so a decaying schedule shows
+    as it runs. `<folder>/validation` gets `epoch_<metric>` of the
     held-out pass, and the same values as `evaluation_<metric>_vs_iterations` at the
     training steps done, for plotting against steps.
 
@@ -159,8 +182,8 @@ class EpochSummaries(keras.callbacks.Callback):
         self.writers[split].flush()
 
     def learning_rates(self) -> dict[str, float]:
-        """Each network's current learning rate, by its tag."""
-        return {learning_rate_tag(name): float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        """The learning rate of each network's last update, by its tag."""
+        return {learning_rate_tag(name): last_learning_rate(optimizer)
                 for name, (optimizer, _) in self.model.optimizer_targets().items()}
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:

@@ -15,6 +15,14 @@ from zoo.runtime.distribute import STRATEGIES
 JIT_CHOICES = ("auto", "on", "off")
 
 
+class RecipeParser(argparse.ArgumentParser):
+    """argparse whose usage errors are one `error: ...` line (exit status 2), as the zoo's
+    other errors are, instead of the usage block followed by the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see `{self.prog} --help`).\n")
+
+
 class _HelpFormatter(argparse.HelpFormatter):
     """Adds `(default: X)` to a flag's help, unless the help already says what the default is
     or there is none to show."""
@@ -22,7 +30,7 @@ class _HelpFormatter(argparse.HelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         if (action.default is None or action.default is False
-                or action.default == argparse.SUPPRESS or "default" in text):
+                or action.default == argparse.SUPPRESS or "default:" in text):
             return text
         return f"{text} (default: %(default)s)"
 
@@ -73,7 +81,7 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
         prog: the command shown in usage and help; default `python recipes/<entry>.py`
             (`zoo train <entry>` passes its own).
     """
-    parser = argparse.ArgumentParser(
+    parser = RecipeParser(
         prog=prog or f"python recipes/{entry.name}.py",
         description=f"Train, checkpoint and export the zoo entry {entry.name}: {entry.description}",
         formatter_class=_HelpFormatter,

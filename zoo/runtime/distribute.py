@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -196,6 +197,24 @@ _LOST_PEER_ERRORS = (tf.errors.UnavailableError, tf.errors.AbortedError,
                      tf.errors.DeadlineExceededError)
 
 
+def _ignore_abandoned_thread_pools() -> None:
+    """Keeps a dead peer's aftermath out of the run's last line.
+
+    An eager all-reduce (TensorFlow reads the replicas' metrics that way between
+    steps) runs in a `multiprocessing` thread pool that it never closes when the
+    reduction fails; at exit, the pool's `__del__` then prints an ignored
+    `OSError: Bad file descriptor` traceback after the run's one-line error.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not (isinstance(unraisable.exc_value, OSError)
+                and getattr(unraisable.object, "__qualname__", "") == "Pool.__del__"):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
 @contextlib.contextmanager
 def stop_on_lost_workers(strategy: tf.distribute.Strategy, out: Path) -> Iterator[None]:
     """Turns the error of a collective op whose peer died into a `RunError` saying what to do.
@@ -212,6 +231,7 @@ def stop_on_lost_workers(strategy: tf.distribute.Strategy, out: Path) -> Iterato
     except _LOST_PEER_ERRORS as error:
         if worker_count(strategy) < 2:
             raise
+        _ignore_abandoned_thread_pools()
         # TensorFlow prefixes the op's function name in {{...}}; the rest is the reason.
         reason = re.sub(r"\{\{.*?\}\}\s*", "", error.message).strip().splitlines()[0][:200]
         raise RunError(

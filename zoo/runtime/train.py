@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -26,11 +27,12 @@ from zoo.optimizers import make_optimizers
 from zoo.paths import exported_root
 from zoo.precision import precision_policy, resolve_precision
 from zoo.registry import Entry, get_entry
-from zoo.runtime.callbacks import EpochCheckpoint, EpochSummaries, SampleGrid, StopOnNonFinite
+from zoo.runtime.callbacks import (EpochCheckpoint, EpochCSVLogger, EpochSummaries, SampleGrid,
+                                   StopOnNonFinite)
 from zoo.runtime.cli import parse_args
 from zoo.runtime.distribute import (check_same_start, is_chief, prepare_model,
                                     resolve_strategy, scratch_checkpoint_dir, shard_by_data,
-                                    stop_on_lost_workers)
+                                    stop_on_lost_workers, worker_count)
 
 RUN_FILE = "run.json"
 # Flags that define what a run computes: resuming with other values would not continue it.
@@ -64,8 +66,9 @@ class RunDirectory:
         self.path = path
         self.file = path / RUN_FILE
         flags = _flags(args)
-        self.resumed = self.file.is_file()
-        if self.resumed:
+        fresh = {"entry": entry.name, "flags": flags, "export": None}
+        self.resumed = False
+        if self.file.is_file():
             try:
                 self.state = json.loads(self.file.read_text())
                 recorded_entry, recorded_flags = self.state["entry"], self.state["flags"]
@@ -75,25 +78,34 @@ class RunDirectory:
             if recorded_entry != entry.name:
                 raise RunError(f"--out {path} holds a run of {self.state['entry']!r}, not "
                                f"{entry.name!r}; choose another --out.")
-            changed = [key for key in run_defining_flags(entry)
-                       if recorded_flags.get(key) != flags[key]]
-            if "epochs" in changed:
-                raise RunError(
-                    f"--out {path} holds a run of {recorded_flags['epochs']} epochs, and "
-                    f"{entry.name}'s learning rates decay linearly to zero over the second half "
-                    f"of --epochs, so the run cannot be lengthened or shortened; resume with "
-                    f"--epochs {recorded_flags['epochs']}, or train a new run (another --out).")
-            if changed:
-                recorded = ", ".join(f"--{key.replace('_', '-')} {recorded_flags.get(key)}"
-                                     for key in changed)
-                raise RunError(f"--out {path} holds a run started with {recorded}; resume with "
-                               "the same values or choose another --out.")
-            self.state["flags"] = flags
+            # A run stopped before its first checkpoint trained nothing: it starts afresh,
+            # with the flags it is given now.
+            self.resumed = _epochs_done(path / "checkpoints") > 0
+            if self.resumed:
+                self._check_same_run(entry, recorded_flags, flags)
+                self.state["flags"] = flags
+            else:
+                self.state = fresh
         elif path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise RunError(f"--out {path} exists and is not a zoo run directory; choose a new or "
                            "empty folder (the recipe writes only into its own run directories).")
         else:
-            self.state = {"entry": entry.name, "flags": flags, "export": None}
+            self.state = fresh
+
+    def _check_same_run(self, entry: Entry, recorded: dict[str, Any], flags: dict[str, Any]
+                        ) -> None:
+        """Refuses flags that would not continue the recorded run."""
+        changed = [key for key in run_defining_flags(entry) if recorded.get(key) != flags[key]]
+        if "epochs" in changed:
+            raise RunError(
+                f"--out {self.path} holds a run of {recorded['epochs']} epochs, and "
+                f"{entry.name}'s learning rates decay linearly to zero over the second half "
+                f"of --epochs, so the run cannot be lengthened or shortened; resume with "
+                f"--epochs {recorded['epochs']}, or train a new run (another --out).")
+        if changed:
+            words = ", ".join(_flag_words(key, recorded.get(key)) for key in changed)
+            raise RunError(f"--out {self.path} holds a run started with {words}; resume with "
+                           "the same values or choose another --out.")
 
     def precision(self, choice: str) -> str:
         """The precision the run trains in: a new run's `--precision` resolved (and recorded on
@@ -112,6 +124,26 @@ class RunDirectory:
 
     def save(self) -> None:
         write_atomically(self.file, (json.dumps(self.state, indent=2) + "\n").encode())
+
+
+def _flag_words(key: str, value: Any) -> str:
+    """`--batch-size 8`, or `no --learning-rate` for a flag left at its default of None."""
+    flag = f"--{key.replace('_', '-')}"
+    return f"no {flag}" if value is None else f"{flag} {value}"
+
+
+def _check_writable(path: Path, flag: str) -> None:
+    """Refuses a folder that cannot be made or written: its nearest existing ancestor must be
+    a writable folder (checked before training, not when the run ends)."""
+    existing = path.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigurationError(f"{flag} {path} cannot be made: {existing} is a file; choose "
+                                 "a folder path.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigurationError(f"{flag} {path} cannot be written ({existing} is not writable "
+                                 "by you); choose another folder.")
 
 
 def _command(entry: Entry, args: argparse.Namespace) -> str:
@@ -180,6 +212,20 @@ def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None
             f"examples; use a --batch-size of at least {replicas}.")
 
 
+def _finished_words(entry: Entry, args: argparse.Namespace, done: int, export: Path) -> str:
+    """What a finished run says when asked to train no further, and what the user can do."""
+    options = ["another --out trains again"]
+    if entry.schedule == "constant":
+        options.insert(0, "a larger --epochs trains on")
+    words = (f"{args.out} finished {plural(done, 'epoch')} and exported them to {export}; "
+             f"nothing to do ({', '.join(options)}).")
+    asked = args.export_dir or exported_root()
+    if export.parent.parent.resolve() != Path(asked).resolve():
+        words += (f" --export-dir {asked} is not used: the run was exported to "
+                  f"{export.parent.parent}; copy {export} there if you want it in both.")
+    return words
+
+
 def _epochs_done(checkpoints: Path) -> int:
     """Epochs the run's latest checkpoint holds (checkpoints are numbered by epoch), 0 for none."""
     latest = tf.train.latest_checkpoint(str(checkpoints))
@@ -223,8 +269,8 @@ def _complement(split: str) -> str:
 
 def _load_data(entry: Entry, args: argparse.Namespace):
     """The training examples and the held-out ones (None with --validation-split none)."""
-    _check_splits(args)
     examples = load_examples(entry.data.dataset, args.train_split, args.data_dir)
+    _check_splits(args)
     if args.validation_split == "none":
         return examples, None
     try:
@@ -244,7 +290,8 @@ def _load_data(entry: Entry, args: argparse.Namespace):
 def _strategy_words(strategy: tf.distribute.Strategy) -> str:
     replicas = strategy.num_replicas_in_sync
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return f"{plural(replicas, 'replica')} on several workers (MultiWorkerMirroredStrategy)"
+        return (f"{plural(replicas, 'replica')} on {plural(worker_count(strategy), 'worker')} "
+                "(MultiWorkerMirroredStrategy)")
     if isinstance(strategy, tf.distribute.MirroredStrategy):
         return f"{plural(replicas, 'replica')} on this machine (MirroredStrategy)"
     return "one device"
@@ -285,13 +332,13 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     done = _epochs_done(checkpoints)
     finished = run.state.get("export") and Path(run.state["export"]).is_dir()
     if finished and done >= args.epochs:
-        progress(f"{args.out} finished {plural(done, 'epoch')} and exported them to "
-                 f"{run.state['export']}; nothing to do (a larger --epochs trains on, another "
-                 "--out trains again).")
+        progress(_finished_words(entry, args, done, Path(run.state["export"])))
         return Path(run.state["export"]) if chief else None
     if not finished:
         _check_epochs(args, done)
 
+    _check_writable(args.out, "--out")
+    _check_writable(args.export_dir or exported_root(), "--export-dir")
     examples, validation = _load_data(entry, args)
     _check_batch(args, len(examples), strategy.num_replicas_in_sync)
     steps = args.steps_per_epoch or len(examples) // args.batch_size
@@ -344,7 +391,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
                                                                      discard=not chief)]
         if chief:
             callbacks += [
-                keras.callbacks.CSVLogger(str(args.out / "history.csv"), append=True),
+                EpochCSVLogger(str(args.out / "history.csv"), append=True),
                 EpochSummaries(args.out / "tensorboard", steps),
                 SampleGrid(args.out / "samples",
                            lambda model: family.preview(model, held_out, args.seed),
@@ -379,6 +426,15 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     return version
 
 
+def interrupted_words(out: Path) -> str:
+    """What an interrupted run (Ctrl-C) says: what is kept and how to go on."""
+    done = _epochs_done(out / "checkpoints")
+    kept = (f"the last checkpoint ({plural(done, 'epoch')} done) is kept in {out}" if done
+            else "no epoch was finished, so nothing is kept")
+    return (f"interrupted; {kept}: run the same command again to "
+            f"{'resume' if done else 'start again'}.")
+
+
 def main(entry_name: str, argv: Sequence[str] | None = None) -> int:
     """A recipe's entry point: parse flags, train, export; user errors exit 2 with one sentence.
 
@@ -391,6 +447,9 @@ def main(entry_name: str, argv: Sequence[str] | None = None) -> int:
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        progress(interrupted_words(args.out))
+        return 130
     if version is not None:
         print(version, flush=True)
     return 0

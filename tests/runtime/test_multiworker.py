@@ -152,7 +152,7 @@ def test_two_workers_apply_the_single_process_updates(two_workers, mnist, tmp_pa
                     tmp_path / "tmp")
     output = _finish([single], [log])[0]
     assert ", on one device," in output
-    assert "on 2 replicas on several workers (MultiWorkerMirroredStrategy)" in (
+    assert "on 2 replicas on 2 workers (MultiWorkerMirroredStrategy)" in (
         two_workers / "run-0.log").read_text()
 
     # The whole training state after 8 steps: weights, Adam's moments and step, the epoch.

@@ -232,11 +232,11 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
 
 @pytest.mark.parametrize("entry, epochs, extra", [
     # One network, constant learning rate: a finished run given a larger --epochs trains on.
-    ("vae_mnist", 30, ()),
+    ("vae_mnist", 10, ()),
     # Four networks, two optimizers, a decaying schedule and the image pools, which must be
     # restored for the discriminators to see the same images as in the uninterrupted run; the
     # schedule is defined by --epochs, so a finished run is not lengthened.
-    ("cyclegan_mnist_restyle", 10, ("--train-split", "train", "--validation-split", "test",
+    ("cyclegan_mnist_restyle", 6, ("--train-split", "train", "--validation-split", "test",
                                     "--filters", "2", "--residual-blocks", "1")),
 ])
 def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_trains_on_only_if_asked(

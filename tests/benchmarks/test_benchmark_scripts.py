@@ -50,9 +50,10 @@ def _pairs_folder(root):
     return root
 
 
+# Two entries keep the suite's time: in-memory MNIST with one optimizer, and image files read
+# as the stream runs with two networks.
 @pytest.mark.parametrize("entry, extra", [
-    ("vae_mnist", []), ("cgan_mnist", []),
-    ("cyclegan_mnist_restyle", ["--filters", "4", "--residual-blocks", "1"]),
+    ("vae_mnist", []),
     ("pix2pix_facades", ["--image-size", "32", "--filters", "8", "--batch-size", "2"]),
 ])
 def test_throughput_benchmark_prints_the_rates_and_their_ratios(entry, extra, mnist_idx_dir,

@@ -280,12 +280,15 @@ def training_command(recorded: str) -> str:
 
 def _settings_in_use(metadata: dict[str, Any]) -> dict[str, Any]:
     """An export's model config less the settings its architecture does not read (a GAN
-    records the mlp networks' widths whatever networks it has)."""
-    if metadata["family"] == "gan":
-        from zoo.families.gan.networks import settings_in_use
+    records the mlp networks' widths whatever networks it has), as its family says."""
+    from zoo.families import get_family
 
-        return settings_in_use(metadata["model_config"])
-    return metadata["model_config"]
+    config = metadata["model_config"]
+    try:
+        settings_in_use = get_family(metadata["family"]).settings_in_use
+    except ValueError:  # a family this zoo does not know: show everything recorded
+        return config
+    return settings_in_use(config) if settings_in_use else config
 
 
 def _output_text(output: str | dict[str, Any]) -> str:

@@ -35,6 +35,8 @@ class Family:
             picture, from a fixed held-out batch of named numpy features (samples for
             generative models, input | output | target rows for translation models).
         plots: `(loaded export, held_out, output folder) -> written PNG paths`.
+        settings_in_use: `model config -> the settings the model's networks read`, for
+            `zoo info`; None when every setting applies.
     """
 
     name: str
@@ -44,3 +46,4 @@ class Family:
     signatures: Callable[[keras.Model], list[Signature]]
     preview: Callable[[keras.Model, Mapping[str, np.ndarray], int], np.ndarray]
     plots: Callable[[Any, Mapping[str, np.ndarray], Path], list[Path]]
+    settings_in_use: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None

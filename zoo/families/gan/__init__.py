@@ -11,6 +11,7 @@ from zoo.families.base import Family
 from zoo.images import tile
 from zoo.families.gan.export import signatures, to_unit_range
 from zoo.families.gan.model import GAN
+from zoo.families.gan.networks import settings_in_use
 from zoo.families.gan.plots import plots
 
 __all__ = ["FAMILY", "GAN"]
@@ -36,4 +37,5 @@ def _preview(model: GAN, held_out: Mapping[str, np.ndarray], seed: int, count: i
 
 FAMILY = Family(name="gan", model_class=GAN,
                 optimizers=("generator_optimizer", "discriminator_optimizer"),
-                preprocess=_preprocess, signatures=signatures, preview=_preview, plots=plots)
+                preprocess=_preprocess, signatures=signatures, preview=_preview, plots=plots,
+                settings_in_use=settings_in_use)

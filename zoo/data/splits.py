@@ -138,3 +138,18 @@ def splits_overlap(first: str, second: str) -> bool | None:
     if False in verdicts:
         return False
     return None if None in verdicts else True
+
+
+def complement(split: str) -> str | None:
+    """The rest of the base split when `split` is its head or its tail, else None.
+
+    Example:
+        >>> complement("test[:2000]"), complement("train[80%:]"), complement("test[5:9]")
+        ('test[2000:]', 'train[:80%]', None)
+    """
+    match = _ANY_SPLIT.fullmatch(split)
+    if match is None or (match["start"] is None) == (match["stop"] is None):
+        return None
+    if match["start"] is None:
+        return f"{match['base']}[{match['stop']}:]"
+    return f"{match['base']}[:{match['start']}]"

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from zoo.console import plural, progress
 from zoo.data import load_examples
-from zoo.data.splits import splits_overlap
+from zoo.data.splits import complement, splits_overlap
 from zoo.errors import ConfigurationError, DataUnavailableError, RunError, ZooError
 from zoo.export import export_model
 from zoo.families import get_family
@@ -249,22 +249,16 @@ def _check_splits(args: argparse.Namespace) -> None:
     if overlap is False:
         return
     shares = "shares examples" if overlap else "may share examples (it depends on the split's size)"
+    rest = complement(args.train_split)
     raise ConfigurationError(
         f"--validation-split {args.validation_split!r} {shares} with --train-split "
         f"{args.train_split!r}, so the held-out figures would be measured on training images; "
-        f"pass a --validation-split that does not overlap it{_complement(args.train_split)}, "
+        f"pass a --validation-split that does not overlap it{_example(rest)}, "
         "or --validation-split none.")
 
 
-def _complement(split: str) -> str:
-    """`(e.g. 'test[2000:]')` for a split that is the head or the tail of its base split."""
-    head, _, bounds = split.partition("[")
-    start, _, stop = bounds.rstrip("]").partition(":")
-    if bounds and not start and stop:
-        return f" (e.g. '{head}[{stop}:]')"
-    if bounds and start and not stop:
-        return f" (e.g. '{head}[:{start}]')"
-    return ""
+def _example(split: str | None) -> str:
+    return f" (e.g. {split!r})" if split else ""
 
 
 def _load_data(entry: Entry, args: argparse.Namespace):

@@ -1,5 +1,15 @@
-"""Image grids and PNG (or JPEG) files, written atomically; and their TensorFlow twins for serving
-signatures (grids, PNG encoding and JPEG/PNG decoding as graph ops)."""
+"""Images in and out of the zoo, each with its TensorFlow twin for the serving signatures.
+
+In: the one image reader, `read_image` (a JPEG or PNG file -> a float image in
+[0, 1], channels fixed, resized), and its in-graph twin `decode_image_tensor`
+(encoded images -> the same pixels, as graph ops). Both decode with
+`decode_image` and resize with `resize_image`, so a file gives the same pixels
+to `zoo translate`, the serving client, the data pipelines and a `*_bytes`
+signature.
+
+Out: image grids, and PNG (or JPEG) files written atomically; `tile_tensor` and
+`encode_png_tensor` are their graph twins.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,157 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from zoo.errors import DataError
+
+CHANNELS = (1, 3)
+"""The channel counts images are read with: grey, or RGB."""
+
+
+def decode_image(data, channels: int):
+    """One encoded JPEG or PNG image -> float32 (height, width, channels) in [0, 1]; TensorFlow ops.
+
+    The zoo's one decoding, of files and of `*_bytes` inputs alike. Pixels are
+    read as 8 bits (a 16-bit PNG is rounded to 8) and scaled as uint8 / 255.
+    Channels are converted as the decoders do: colour made grey with channels=1
+    (a JPEG's luma Y; for a PNG about 0.299 R + 0.587 G + 0.114 B), grey repeated
+    with channels=3, and an alpha channel dropped. BMP files and a GIF's first
+    frame are read too.
+
+    Args:
+        data: a scalar string tensor (or bytes), one encoded image.
+        channels: 1 (grey) or 3 (RGB).
+
+    Raises:
+        ValueError: `channels` is neither 1 nor 3.
+        tf.errors.InvalidArgumentError: the data is not an image the decoders read.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> grey = tf.io.encode_png(np.array([[[0], [255]]], np.uint8))
+        >>> decode_image(grey, 3).numpy().tolist()
+        [[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]
+    """
+    import tensorflow as tf
+
+    if channels not in CHANNELS:
+        raise ValueError(f"images are read with 1 (grey) or 3 (RGB) channels; got {channels}")
+    image = tf.io.decode_image(data, channels=channels, expand_animations=False)
+    return tf.cast(image, tf.float32) / 255.0
+
+
+def resize_image(image, height: int, width: int):
+    """An image (or NHWC batch) in [0, 1] resized to height x width, bilinear and antialiased
+    (which matters when shrinking), clipped to [0, 1]; TensorFlow ops. An image already that
+    size comes back with its own pixels.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> resize_image(tf.ones((4, 6, 1)), 2, 3).shape
+        TensorShape([2, 3, 1])
+    """
+    import tensorflow as tf
+
+    return tf.clip_by_value(tf.image.resize(image, [height, width], antialias=True), 0.0, 1.0)
+
+
+def read_image_bytes(path: str | os.PathLike) -> bytes:
+    """An image file's bytes, undecoded (what a `*_bytes` signature takes).
+
+    Raises:
+        zoo.errors.DataError: the file does not exist or cannot be read; the message
+            names it.
+    """
+    try:
+        return Path(path).expanduser().read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist; pass a JPEG or PNG file.") from None
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror or error}; pass a JPEG or PNG "
+                        "file you can read.") from None
+
+
+def read_image(path: str | os.PathLike, channels: int,
+               size: tuple[int, int] | None = None) -> np.ndarray:
+    """An image file as float32 (height, width, channels) in [0, 1]: the zoo's image reader.
+
+    The pixels are those a `*_bytes` signature computes from the file's bytes
+    (`decode_image_tensor`): decoded by `decode_image`, resized by `resize_image`.
+
+    Args:
+        path: a JPEG or PNG file (8 or 16 bits; grey, grey and alpha, RGB or RGBA).
+        channels: 1 for grey (colour is converted), 3 for RGB (grey is repeated);
+            alpha is dropped.
+        size: the (height, width) to resize to; None keeps the file's size.
+
+    Raises:
+        zoo.errors.DataError: the file does not exist, cannot be read, or is not a
+            JPEG or PNG image; the message names the file.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = save_png(Path(folder) / "grey.png", np.full((4, 6, 1), 0.5))
+        ...     read_image(path, 3, size=(2, 3)).shape
+        (2, 3, 3)
+    """
+    import tensorflow as tf
+
+    data = read_image_bytes(path)
+    try:
+        image = decode_image(data, channels)
+    except tf.errors.InvalidArgumentError:
+        raise DataError(f"{path} is not a readable JPEG or PNG image; pass a JPEG or PNG file."
+                        ) from None
+    if size is not None:
+        image = resize_image(image, *size)
+    return image.numpy()
+
+
+def decode_image_tensor(data, size: int, channels: int, what: str):
+    """Encoded JPEG or PNG images -> float32 (N, size, size, channels) in [0, 1]; TensorFlow ops.
+
+    The in-graph twin of `read_image`, for the `*_bytes` signatures: each image is
+    decoded by `decode_image` (so with `channels` channels, converted as it says)
+    and resized to size x size by `resize_image`, giving the pixels `read_image`
+    gives for the same file.
+
+    Args:
+        data: a string vector, one encoded image per element.
+        size: the height and width of the result.
+        channels: 1 or 3.
+        what: the start of the error message when an element is neither a JPEG nor a
+            PNG (which input of which signature expects what).
+
+    Returns:
+        The images, a float32 tensor.
+
+    Raises:
+        tf.errors.InvalidArgumentError: when run, for an element that is neither a JPEG
+            nor a PNG (the message starts with `what`), or one that does not decode.
+
+    Example:
+        >>> import tensorflow as tf
+        >>> png = tf.io.encode_png(np.full((4, 6, 3), 255, np.uint8))
+        >>> decode_image_tensor(tf.stack([png]), 2, 1, "images").numpy().reshape(-1).tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    import tensorflow as tf
+
+    data = tf.convert_to_tensor(data, tf.string)
+    header = tf.strings.substr(data, 0, 8)
+    png = tf.equal(header, b"\x89PNG\r\n\x1a\n")
+    jpeg = tf.equal(tf.strings.substr(header, 0, 3), b"\xff\xd8\xff")
+    known = tf.logical_or(png, jpeg)
+    first_unknown = tf.argmin(tf.cast(known, tf.int32), output_type=tf.int32)
+    check = tf.debugging.Assert(
+        tf.reduce_all(known),
+        [f"{what}; got bytes that are neither a JPEG nor a PNG image, first at index",
+         first_unknown], name="image_format")
+    with tf.control_dependencies([check]):
+        data = tf.identity(data)
+    return tf.map_fn(lambda element: resize_image(decode_image(element, channels), size, size),
+                     data, fn_output_signature=tf.TensorSpec([size, size, channels], tf.float32))
 
 
 def tile(images: np.ndarray, columns: int | None = None, pad: int = 1) -> np.ndarray:
@@ -164,58 +325,6 @@ def encode_png_tensor(images):
     if pixels.shape.rank == 3:
         return tf.io.encode_png(pixels)
     return tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.string)
-
-
-def decode_image_tensor(data, size: int, channels: int, what: str):
-    """Encoded JPEG or PNG images -> float32 (N, size, size, channels) in [0, 1]; TensorFlow ops.
-
-    Each image is decoded with `channels` channels (colour made grey or grey repeated
-    as needed), scaled to [0, 1] as uint8 / 255 and resized to size x size
-    (bilinear, antialiased when shrinking; the same size is left as it is).
-
-    Args:
-        data: a string vector, one encoded image per element.
-        size: the height and width of the result.
-        channels: 1 or 3.
-        what: the start of the error message when an element is neither a JPEG nor a
-            PNG (which input of which signature expects what).
-
-    Returns:
-        The images, a float32 tensor.
-
-    Raises:
-        tf.errors.InvalidArgumentError: when run, for an element that is neither a JPEG
-            nor a PNG (the message starts with `what`), or one that does not decode.
-
-    Example:
-        >>> import tensorflow as tf
-        >>> png = tf.io.encode_png(np.full((4, 6, 3), 255, np.uint8))
-        >>> decode_image_tensor(tf.stack([png]), 2, 1, "images").numpy().reshape(-1).tolist()
-        [1.0, 1.0, 1.0, 1.0]
-    """
-    import tensorflow as tf
-
-    data = tf.convert_to_tensor(data, tf.string)
-    header = tf.strings.substr(data, 0, 8)
-    png = tf.equal(header, b"\x89PNG\r\n\x1a\n")
-    jpeg = tf.equal(tf.strings.substr(header, 0, 3), b"\xff\xd8\xff")
-    known = tf.logical_or(png, jpeg)
-    first_unknown = tf.argmin(tf.cast(known, tf.int32), output_type=tf.int32)
-    check = tf.debugging.Assert(
-        tf.reduce_all(known),
-        [f"{what}; got bytes that are neither a JPEG nor a PNG image, first at index",
-         first_unknown], name="image_format")
-
-    def decode(element: tf.Tensor) -> tf.Tensor:
-        image = tf.io.decode_image(element, channels=channels, expand_animations=False)
-        image = tf.cast(image, tf.float32) / 255.0
-        resized = tf.image.resize(image, [size, size], antialias=True)
-        return tf.clip_by_value(resized, 0.0, 1.0)
-
-    with tf.control_dependencies([check]):
-        data = tf.identity(data)
-    return tf.map_fn(decode, data,
-                     fn_output_signature=tf.TensorSpec([size, size, channels], tf.float32))
 
 
 def save_png(path: str | os.PathLike, image: np.ndarray) -> Path:

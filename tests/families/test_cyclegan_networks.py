@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from zoo.families.cyclegan.networks import (ReflectionPadding2D, build_discriminator,
                                             build_generator, instance_norm, patch_map_size)
-from zoo.families.pix2pix.networks import patch_layers_of, receptive_field
+from zoo.families.patchgan import patch_layers_of, receptive_field
 
 
 def _layers(model: keras.Model, kind: type) -> list[keras.layers.Layer]:

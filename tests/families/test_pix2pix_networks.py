@@ -9,8 +9,8 @@ import pytest
 import tensorflow as tf
 
 from zoo.errors import ConfigurationError
-from zoo.families.pix2pix.networks import (SeededDropout, build_discriminator, build_generator,
-                                           patch_layers_of, receptive_field)
+from zoo.families.patchgan import patch_layers_of, receptive_field
+from zoo.families.pix2pix.networks import SeededDropout, build_discriminator, build_generator
 
 
 def _layers(model: keras.Model, kind: type) -> list[keras.layers.Layer]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import tensorflow as tf
 
 from zoo.errors import ConfigurationError
+from zoo.families.metrics import MeanTrackers
 
 
-class AdversarialModel(keras.Model):
-    """Base of models with `self.generator`, `self.discriminator` and Mean `self.trackers`.
+class AdversarialModel(MeanTrackers, keras.Model):
+    """Base of models with `self.generator`, `self.discriminator` and Mean trackers.
 
     `compile(generator_optimizer, discriminator_optimizer)` sets one optimizer per
     network and builds their slots at once, in the model's strategy scope: built
@@ -22,16 +22,6 @@ class AdversarialModel(keras.Model):
     loss itself, or under `mixed_float16` the loss times the optimizer's dynamic
     scale, which the optimizer divides out of the gradients again.
     """
-
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return list(self.trackers.values())
-
-    def _report(self, values: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        """Adds a step's per-example values to their trackers; returns every tracker's mean."""
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def compile(self, generator_optimizer: keras.optimizers.Optimizer,
                 discriminator_optimizer: keras.optimizers.Optimizer, **kwargs: Any) -> None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import tensorflow as tf
 
 from zoo.families.base import Family
-from zoo.families.cyclegan.export import signatures
 from zoo.families.cyclegan.model import CycleGAN
 from zoo.families.cyclegan.networks import (ReflectionPadding2D, build_discriminator,
                                             build_generator, instance_norm)
 from zoo.families.cyclegan.plots import cycle_grid, plots, preview
 from zoo.families.cyclegan.pool import ImagePool
-from zoo.families.pix2pix.export import to_generator_range
+from zoo.families.cyclegan.signatures import signatures
+from zoo.families.ranges import to_generator_range
 
 __all__ = ["FAMILY", "CycleGAN", "ImagePool", "ReflectionPadding2D", "build_discriminator",
            "build_generator", "cycle_grid", "instance_norm", "plots", "preprocess", "preview",

@@ -171,7 +171,7 @@ class CycleGAN(AdversarialModel):
         # Generated A images for D_A, generated B images for D_B.
         self.pool_a = ImagePool(self.pool_size, shape, name="pool_a")
         self.pool_b = ImagePool(self.pool_size, shape, name="pool_b")
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRICS}
+        self.track(METRICS)
         self.built = True
 
     def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:

@@ -54,7 +54,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from zoo.families.pix2pix.networks import patch_layers_of, patchgan
+from zoo.families.patchgan import patch_layers_of, patchgan
 from zoo.precision import FLOAT32
 
 SIZE_MULTIPLE = 4

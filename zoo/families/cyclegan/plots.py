@@ -9,10 +9,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from zoo.families.pix2pix.export import to_generator_range, to_unit_range
-from zoo.families.pix2pix.plots import MAX_ROWS, translation_grid
-from zoo.images import save_png
+from zoo.families.ranges import to_generator_range, to_unit_range
+from zoo.images import example_rows, save_png
 
+MAX_ROWS = 8
+"""Held-out images shown of each domain."""
 GAP = 4
 """White columns between the A and the B grid."""
 
@@ -42,7 +43,7 @@ def cycle_grid(held_out: dict[str, np.ndarray], a_to_b: Translate, b_to_a: Trans
     for domain, forward, backward in (("a", a_to_b, b_to_a), ("b", b_to_a, a_to_b)):
         images = np.asarray(held_out[domain], np.float32)[:MAX_ROWS]
         translated = np.asarray(forward(images), np.float32)
-        grids.append(translation_grid(images, translated, backward(translated)))
+        grids.append(example_rows([images, translated, backward(translated)], rows=MAX_ROWS))
     height = max(grid.shape[0] for grid in grids)
     grids = [np.pad(grid, ((0, height - grid.shape[0]), (0, 0), (0, 0)), constant_values=1.0)
              for grid in grids]

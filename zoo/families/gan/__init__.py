@@ -9,17 +9,13 @@ import tensorflow as tf
 
 from zoo.families.base import Family
 from zoo.images import tile
-from zoo.families.gan.export import signatures, to_unit_range
 from zoo.families.gan.model import GAN
 from zoo.families.gan.networks import settings_in_use
 from zoo.families.gan.plots import plots
+from zoo.families.gan.signatures import signatures
+from zoo.families.ranges import to_generator_range, to_unit_range
 
 __all__ = ["FAMILY", "GAN"]
-
-
-def to_generator_range(images: tf.Tensor) -> tf.Tensor:
-    """uint8 images -> float32 in [-1, 1], the range of the generator's tanh."""
-    return tf.cast(images, tf.float32) / 127.5 - 1.0
 
 
 def _preprocess(batch: Mapping[str, tf.Tensor], seed: tf.Tensor):

@@ -100,8 +100,7 @@ class GAN(AdversarialModel):
             self.architecture, self.data_shape, self.num_classes, self.discriminator_units,
             self.pack, self.discriminator_normalization, self.dropout, self.maxout_pieces)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "d_real", "d_fake")}
+        self.track(("d_loss", "g_loss", "d_real", "d_fake"))
         self.built = True
 
     def _check_combination(self) -> None:

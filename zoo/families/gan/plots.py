@@ -31,7 +31,8 @@ def slerp(start: np.ndarray, end: np.ndarray, steps: np.ndarray) -> np.ndarray:
 
 def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path, seed: int = 0
           ) -> list[Path]:
-    """Writes the sample grid, linear and spherical latent walks and, if conditional, one row per class.
+    """Writes the sample grid, linear and spherical latent walks and, if conditional, a row per
+    class.
 
     Args:
         model: a loaded GAN export (`zoo.load`) with generate and sample.

@@ -10,11 +10,12 @@ from __future__ import annotations
 import tensorflow as tf
 
 from zoo.families.base import Family
-from zoo.families.pix2pix.export import signatures, to_generator_range, to_unit_range
 from zoo.families.pix2pix.model import Pix2Pix
-from zoo.families.pix2pix.networks import (build_discriminator, build_generator,
-                                           receptive_field)
+from zoo.families.patchgan import receptive_field
+from zoo.families.pix2pix.networks import build_discriminator, build_generator
 from zoo.families.pix2pix.plots import plots, preview
+from zoo.families.pix2pix.signatures import signatures
+from zoo.families.ranges import to_generator_range, to_unit_range
 
 __all__ = ["FAMILY", "Pix2Pix", "build_discriminator", "build_generator", "plots", "preprocess",
            "preview", "receptive_field", "signatures", "to_generator_range", "to_unit_range"]

@@ -31,8 +31,9 @@ from zoo import checks
 from zoo.distributed import replica_mean
 from zoo.errors import ConfigurationError
 from zoo.families.adversarial import AdversarialModel
+from zoo.families.patchgan import smallest_image
 from zoo.families.pix2pix.networks import (DROPOUT_SEED_ARGUMENT, build_discriminator,
-                                           build_generator, smallest_image, unet_depth)
+                                           build_generator, unet_depth)
 from zoo.losses import check_loss, discriminator_loss, generator_loss
 
 METRICS = ("d_loss", "g_loss", "g_gan", "g_l1")
@@ -127,7 +128,7 @@ class Pix2Pix(AdversarialModel):
         self.discriminator = build_discriminator(self.input_channels, self.output_channels,
                                                  self.filters, self.patch_layers,
                                                  self.image_size)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in METRICS}
+        self.track(METRICS)
         self.built = True
 
     def _check_combination(self) -> None:

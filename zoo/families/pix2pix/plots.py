@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.families.pix2pix.export import to_generator_range, to_unit_range
+from zoo.families.ranges import to_generator_range, to_unit_range
 from zoo.images import example_rows, save_png
 
 MAX_ROWS = 8

@@ -9,9 +9,9 @@ import tensorflow as tf
 
 from zoo.families.base import Family
 from zoo.images import tile
-from zoo.families.vae.export import signatures
 from zoo.families.vae.model import VAE, Sampling, binarize
 from zoo.families.vae.plots import plots
+from zoo.families.vae.signatures import signatures
 
 __all__ = ["FAMILY", "VAE", "Sampling", "binarize"]
 

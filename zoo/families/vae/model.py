@@ -27,7 +27,8 @@ import tensorflow as tf
 
 from zoo import checks
 from zoo.distributed import replica_mean, replica_seed
-from zoo.errors import ConfigurationError
+from zoo.families.metrics import MeanTrackers
+from zoo.families.vae.networks import build_decoder, build_encoder, check_image_shape
 from zoo.precision import FLOAT32
 
 
@@ -72,50 +73,8 @@ class Sampling(keras.layers.Layer):
         return super().get_config() | {"seed": self.seed}
 
 
-def _check_image_shape(image_shape: tuple[int, ...], filters: tuple[int, ...]) -> None:
-    stride = 2 ** len(filters)
-    if image_shape[0] % stride or image_shape[1] % stride:
-        raise ConfigurationError(
-            f"image height and width must be divisible by 2**len(filters) = {stride}; "
-            f"got image_shape {image_shape} with filters {filters}.")
-
-
-def build_encoder(image_shape: Sequence[int], latent_dim: int, filters: Sequence[int],
-                  hidden_units: int) -> keras.Model:
-    """Strided convolutions to the posterior's mean and log-variance."""
-    images = keras.Input(tuple(image_shape), name="images")
-    x = images
-    for width in filters:
-        x = keras.layers.Conv2D(width, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Flatten()(x)
-    if hidden_units:
-        x = keras.layers.Dense(hidden_units, activation="relu")(x)
-    # The posterior's parameters stay float32 under a mixed policy: exp(log_variance) and the
-    # KL term would lose too much in bfloat16.
-    mean = keras.layers.Dense(latent_dim, name="mean", dtype=FLOAT32)(x)
-    log_variance = keras.layers.Dense(latent_dim, name="log_variance", dtype=FLOAT32)(x)
-    return keras.Model(images, [mean, log_variance], name="encoder")
-
-
-def build_decoder(image_shape: Sequence[int], latent_dim: int, filters: Sequence[int],
-                  hidden_units: int) -> keras.Model:
-    """Transposed convolutions from a latent vector to per-pixel Bernoulli logits."""
-    height, width, channels = image_shape
-    stride = 2 ** len(filters)
-    latent = keras.Input((latent_dim,), name="latent")
-    x = latent
-    if hidden_units:
-        x = keras.layers.Dense(hidden_units, activation="relu")(x)
-    x = keras.layers.Dense(height // stride * width // stride * filters[-1], activation="relu")(x)
-    x = keras.layers.Reshape((height // stride, width // stride, filters[-1]))(x)
-    for width_ in reversed(filters):
-        x = keras.layers.Conv2DTranspose(width_, 3, strides=2, padding="same", activation="relu")(x)
-    logits = keras.layers.Conv2D(channels, 3, padding="same", name="logits", dtype=FLOAT32)(x)
-    return keras.Model(latent, logits, name="decoder")
-
-
 @keras.saving.register_keras_serializable(package="zoo")
-class VAE(keras.Model):
+class VAE(MeanTrackers, keras.Model):
     """Variational autoencoder; `beta` != 1 gives the beta-VAE.
 
     The per-example loss is the negative ELBO with a weighted KL term,
@@ -153,21 +112,15 @@ class VAE(keras.Model):
         self.hidden_units = checks.integer("hidden_units", hidden_units, minimum=0)
         self.beta = checks.number("beta", beta, minimum=0.0)
         self.seed = checks.seed("seed", seed)
-        _check_image_shape(self.image_shape, self.filters)
+        check_image_shape(self.image_shape, self.filters)
         self.encoder = build_encoder(self.image_shape, self.latent_dim, self.filters,
                                      self.hidden_units)
         self.decoder = build_decoder(self.image_shape, self.latent_dim, self.filters,
                                      self.hidden_units)
         self.sampling = Sampling(seed=seed, name="sampling", dtype=FLOAT32)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
-        self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        self.track(("loss", "reconstruction_loss", "kl_loss"))
         # The networks are functional models, so every weight exists already.
         self.built = True
-
-    @property
-    def metrics(self) -> list[keras.metrics.Metric]:
-        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
 
     def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:
         """Each optimizer with the variables it trains (the runtime builds and checkpoints them)."""
@@ -190,12 +143,6 @@ class VAE(keras.Model):
         return {"loss": reconstruction + self.beta * kl, "reconstruction_loss": reconstruction,
                 "kl_loss": kl}
 
-    def _update_metrics(self, losses: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
-        self.loss_tracker.update_state(losses["loss"])
-        self.reconstruction_tracker.update_state(losses["reconstruction_loss"])
-        self.kl_tracker.update_state(losses["kl_loss"])
-        return {metric.name: metric.result() for metric in self.metrics}
-
     @staticmethod
     def _images(data: Any) -> tf.Tensor:
         return data[0] if isinstance(data, (tuple, list)) else data
@@ -207,10 +154,10 @@ class VAE(keras.Model):
             loss = self.optimizer.scale_loss(replica_mean(losses["loss"]))
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
-        return self._update_metrics(losses)
+        return self._report(losses)
 
     def test_step(self, data: Any) -> dict[str, tf.Tensor]:
-        return self._update_metrics(self.per_example_losses(self._images(data)))
+        return self._report(self.per_example_losses(self._images(data)))
 
     # Inference used by the exported signatures, the plots and the benchmarks.
 

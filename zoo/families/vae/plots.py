@@ -23,7 +23,8 @@ def _show(axis: Any, image: np.ndarray, title: str) -> None:
 
 def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path, seed: int = 0
           ) -> list[Path]:
-    """Writes the sample grid, reconstructions, latent traversals and, for a 2-D latent, the manifold.
+    """Writes the sample grid, reconstructions, latent traversals and, for a 2-D latent, the
+    manifold.
 
     Args:
         model: a loaded VAE export (`zoo.load`), with encode/decode/reconstruct/sample.

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from zoo.families.cyclegan.model import CHANNELS, CycleGAN
 from zoo.families.cyclegan.networks import SIZE_MULTIPLE, SMALLEST_SIZE
-from zoo.families.pix2pix.export import to_generator_range, to_unit_range
+from zoo.families.ranges import to_generator_range, to_unit_range
 from zoo.signatures import IMAGE_RANGE, Signature, TensorInput, image_bytes_twin
 
 

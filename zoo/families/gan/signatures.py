@@ -6,14 +6,10 @@ from __future__ import annotations
 import tensorflow as tf
 
 from zoo.families.gan.model import GAN
+from zoo.families.ranges import to_unit_range
 from zoo.signatures import Signature, TensorInput, png_grid_twin
 
 MAX_SAMPLE_COUNT = 4096
-
-
-def to_unit_range(data: tf.Tensor) -> tf.Tensor:
-    """Generator output in [-1, 1] -> images in [0, 1], the serving convention."""
-    return tf.clip_by_value((data + 1.0) / 2.0, 0.0, 1.0)
 
 
 def signatures(model: GAN) -> list[Signature]:
@@ -36,7 +32,8 @@ def signatures(model: GAN) -> list[Signature]:
                                "images": to_unit_range(model.generate(draw(count, seed)))})
         return [
             Signature("generate", "images G(z) for latent vectors z ~ N(0, I)", (latent,),
-                      ("images",), lambda latent: {"images": to_unit_range(model.generate(latent))}),
+                      ("images",),
+                      lambda latent: {"images": to_unit_range(model.generate(latent))}),
             sample, png_grid_twin(sample),
         ]
     last = model.num_classes - 1

@@ -9,34 +9,10 @@ the generator's tanh.
 
 from __future__ import annotations
 
-import tensorflow as tf
 
 from zoo.families.pix2pix.model import Pix2Pix
+from zoo.families.ranges import to_generator_range, to_unit_range
 from zoo.signatures import Signature, TensorInput, image_bytes_twin, image_input
-
-
-def to_generator_range(images: tf.Tensor) -> tf.Tensor:
-    """Images as uint8 (0 to 255) or floats in [0, 1] -> float32 in [-1, 1].
-
-    Example:
-        >>> to_generator_range(tf.constant([0, 255], tf.uint8)).numpy()
-        array([-1.,  1.], dtype=float32)
-        >>> to_generator_range(tf.constant([0.25])).numpy()
-        array([-0.5], dtype=float32)
-    """
-    images = tf.convert_to_tensor(images)
-    scale = 255.0 if images.dtype == tf.uint8 else 1.0
-    return tf.cast(images, tf.float32) * (2.0 / scale) - 1.0
-
-
-def to_unit_range(images: tf.Tensor) -> tf.Tensor:
-    """Generator output in [-1, 1] -> images in [0, 1], the serving convention.
-
-    Example:
-        >>> to_unit_range(tf.constant([-1.0, 0.0, 1.0])).numpy()
-        array([0. , 0.5, 1. ], dtype=float32)
-    """
-    return tf.clip_by_value((images + 1.0) / 2.0, 0.0, 1.0)
 
 
 def signatures(model: Pix2Pix) -> list[Signature]:

@@ -1,0 +1,427 @@
+"""The README and the pages of docs/ stay true to the code: every link and picture resolves,
+every Python block parses and runs, and every command shown names a real script, subcommand
+and flags (parsed by the command's own parser, without running it)."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import configparser
+import contextlib
+import importlib.util
+import io
+import re
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+import zoo.command
+from zoo import serving
+from zoo.registry import get_entry
+from zoo.runtime import cli
+from helpers import REPO
+
+README = REPO / "README.md"
+DOCS = REPO / "docs"
+PAGES = (README, *sorted(DOCS.glob("*.md")))
+INDEX = DOCS / "index.md"
+SHELL_BLOCKS = ("", "bash", "sh", "shell", "console")
+FENCE = re.compile(r"^(?P<indent> *)(?P<fence>```+|~~~+)\s*(?P<info>[\w-]*)\s*$")
+INLINE_CODE = re.compile(r"`([^`]+)`")
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?(?P<target>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+HTML_LINK = re.compile(r"<(?:img|a)\s[^>]*?\b(?:src|href)=\"(?P<target>[^\"]+)\"")
+HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*#*\s*$", re.MULTILINE)
+COMMAND_START = re.compile(r"^(zoo|pip|python -m zoo|python (recipes|benchmarks|examples)/\S+\.py)"
+                           r"(\s|$)")
+SEPARATORS = {"|", "||", "&&", ";", "&", "(", ")"}
+REDIRECTIONS = {">", ">>", "<", ">&", "<<"}
+README_COMMANDS = (
+    'pip install . && zoo sample vae_mnist --out vae_mnist_samples.png',
+    'pip install -e ".[test]" && python -m pytest -q',
+)
+"""The README's two set-up commands: install and draw, install and test (what `.ci/run` runs)."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A fenced code block of a page: its info string, its text, and its first line."""
+
+    page: Path
+    line: int
+    info: str
+    code: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(REPO)}:{self.line}"
+
+
+def _blocks(page: Path) -> list[Block]:
+    """The fenced code blocks of a page, indented ones (inside list items) included."""
+    blocks, lines = [], page.read_text().split("\n")
+    start, opening, body = None, None, []
+    for number, line in enumerate(lines, 1):
+        match = FENCE.match(line)
+        if start is None and match:
+            start, opening, body = number, match, []
+        elif start is not None and match and match["fence"] == opening["fence"] \
+                and not match["info"]:
+            indent = len(opening["indent"])
+            code = "\n".join(text[indent:] if text[:indent].isspace() else text.lstrip()
+                             for text in body)
+            blocks.append(Block(page, start, opening["info"], code))
+            start = None
+        elif start is not None:
+            body.append(line)
+    assert start is None, f"{page.relative_to(REPO)}:{start}: a code block is never closed"
+    return blocks
+
+
+def _prose(page: Path) -> str:
+    """The page without its fenced code blocks (each line blanked, so line numbers stay)."""
+    lines, inside, opening = page.read_text().split("\n"), False, ""
+    for number, line in enumerate(lines):
+        match = FENCE.match(line)
+        if match and (not inside or (match["fence"] == opening and not match["info"])):
+            inside, opening = not inside, match["fence"]
+            lines[number] = ""
+        elif inside:
+            lines[number] = ""
+    return "\n".join(lines)
+
+
+def _slug(title: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"[^\w\- ]", "", title.lower().replace("`", ""))
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    anchors: set[str] = set()
+    for match in HEADING.finditer(_prose(page)):
+        slug, count = _slug(match["title"]), 0
+        while (slug if not count else f"{slug}-{count}") in anchors:
+            count += 1
+        anchors.add(slug if not count else f"{slug}-{count}")
+    return anchors
+
+
+def _links(page: Path) -> Iterator[tuple[int, str]]:
+    """Each relative link and picture of a page's prose, with its line."""
+    prose = INLINE_CODE.sub(lambda match: " " * len(match[0]), _prose(page))
+    for pattern in (LINK, HTML_LINK):
+        for match in pattern.finditer(prose):
+            target = match["target"]
+            if not re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                yield prose.count("\n", 0, match.start()) + 1, target
+
+
+def _link_cases() -> list[tuple[Path, int, str]]:
+    return [(page, line, target) for page in PAGES for line, target in _links(page)]
+
+
+@pytest.mark.parametrize("page, line, target", [
+    pytest.param(*case, id=f"{case[0].relative_to(REPO)}:{case[1]}:{case[2]}")
+    for case in _link_cases()])
+def test_every_link_and_picture_resolves(page: Path, line: int, target: str):
+    path, _, anchor = target.partition("#")
+    resolved = (page.parent / path).resolve() if path else page
+    assert resolved.is_relative_to(REPO), f"{target} leaves the repository"
+    assert resolved.is_file(), f"{page.relative_to(REPO)}:{line}: {target} names no file"
+    if anchor:
+        assert resolved.suffix == ".md", f"{target}: an anchor into a file that is not a page"
+        assert anchor in _anchors(resolved), (
+            f"{page.relative_to(REPO)}:{line}: {resolved.name} has no heading #{anchor} "
+            f"(its anchors: {', '.join(sorted(_anchors(resolved)))})")
+
+
+def test_the_link_check_sees_pictures_and_anchors():
+    """The patterns find what the pages use: markdown and HTML pictures, anchors."""
+    targets = {target for _, _, target in _link_cases()}
+    assert "docs/pix2pix_facades_test.png" in targets
+    assert "docs/cyclegan_horse2zebra_test.png" in targets
+    assert any("#" in target for target in targets)
+    assert _slug("Mixed precision (`--precision`)") == "mixed-precision---precision"
+
+
+def test_every_page_is_linked_from_the_readme_or_the_index():
+    linked = {(page.parent / target.partition("#")[0]).resolve()
+              for page in (README, INDEX) for _, target in _links(page)}
+    assert INDEX in linked
+    unlinked = [page.name for page in PAGES[1:] if page != INDEX and page not in linked]
+    assert not unlinked, f"pages no reader can reach from the README or docs/index.md: {unlinked}"
+
+
+def _python_blocks() -> list[Block]:
+    return [block for page in PAGES for block in _blocks(page) if block.info == "python"]
+
+
+@pytest.mark.parametrize("block", [pytest.param(block, id=block.where)
+                                   for block in _python_blocks()])
+def test_every_python_block_runs(block: Block, tmp_path: Path, monkeypatch):
+    """Each block parses, and runs against the shipped exports in an empty folder (with a
+    photo.jpg to read), so a renamed function or signature breaks this test, not a reader."""
+    import tensorflow as tf
+
+    tree = ast.parse(block.code, filename=block.where)
+    monkeypatch.delenv("ZOO_EXPORTED_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    photo = tf.cast(tf.random.stateless_uniform((64, 96, 3), (0, 0), maxval=256, dtype=tf.int32),
+                    tf.uint8)
+    (tmp_path / "photo.jpg").write_bytes(tf.io.encode_jpeg(photo).numpy())
+    exec(compile(tree, block.where, "exec"), {"__name__": "__docs__"})
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command shown on a page, as the words the shell would pass; `whole` when it is a
+    complete command (a shell block's), not a mention in the prose (`zoo translate`)."""
+
+    where: str
+    words: tuple[str, ...]
+    whole: bool
+
+    def __str__(self) -> str:
+        return shlex.join(self.words)
+
+
+def _shell_lines(code: str) -> Iterator[tuple[int, list[str]]]:
+    """The logical lines of a shell block as tokens, with their first line's offset: lines
+    continued by a backslash or by an open quote are one."""
+    pending, first = "", 0
+    for number, line in enumerate(code.split("\n")):
+        if not pending:
+            first = number
+        pending += line + "\n"
+        if line.endswith("\\"):
+            pending = pending[:-2] + " "
+            continue
+        lexer = shlex.shlex(pending, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        try:
+            tokens = list(lexer)
+        except ValueError:
+            continue
+        pending = ""
+        yield first, tokens
+    assert not pending, f"an unfinished shell line: {pending!r}"
+
+
+def _simple_commands(tokens: list[str]) -> Iterator[list[str]]:
+    """The simple commands of a shell line: split at pipes, `&&`, `;` and subshells, without
+    redirections or leading variable assignments."""
+    words: list[str] = []
+    skip = False
+    for token in tokens:
+        if skip:
+            skip = False
+        elif token in REDIRECTIONS:
+            skip = True
+        elif token in SEPARATORS:
+            yield words
+            words = []
+        elif words or not re.match(r"^\w+=", token):
+            words.append(token)
+    yield words
+
+
+def _placeholder(word: str) -> bool:
+    """A word that stands for a value in a usage line (`ENTRY`, `[--seed S]`, `<entry>`)."""
+    return bool(re.fullmatch(r"[A-Z][A-Z_]*(\.\.\.)?|\[.*|[^\[]*\]|<.*>|\{.*\}|.*\.\.\.|.*\|.*",
+                             word))
+
+
+def _commands() -> list[Command]:
+    """Every command of the pages' shell blocks, and every command written inline in their
+    prose (usage lines with placeholders are not commands)."""
+    found = []
+    for page in PAGES:
+        for block in _blocks(page):
+            if block.info not in SHELL_BLOCKS:
+                continue
+            for number, tokens in _shell_lines(block.code):
+                for words in _simple_commands(tokens):
+                    if words:
+                        where = f"{page.relative_to(REPO)}:{block.line + 1 + number}"
+                        found.append(Command(where, tuple(words), True))
+        prose = _prose(page)
+        for match in INLINE_CODE.finditer(prose):
+            text = " ".join(match[1].split())
+            if not COMMAND_START.match(text):
+                continue
+            words = shlex.split(text)
+            if not any(_placeholder(word) for word in words):
+                line = prose.count("\n", 0, match.start()) + 1
+                found.append(Command(f"{page.relative_to(REPO)}:{line}", tuple(words), False))
+    return found
+
+
+def _parse(parser: argparse.ArgumentParser, words: list[str], whole: bool) -> None:
+    """A whole command: `parser` parses `words` (a usage error fails with the parser's own
+    message; `--help` passes). A mention: each option among `words` is one of the parser's."""
+    if not whole:
+        for word in words:
+            option = word.split("=")[0]
+            if option.startswith("-") and not re.fullmatch(r"-[\d.]+", option):
+                assert option in parser._option_string_actions, (
+                    f"{parser.prog} takes no {option}")
+        return
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
+            parser.parse_args(words)
+    except SystemExit as exit:
+        assert not exit.code, stderr.getvalue().strip()
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(action.choices for action in parser._actions
+                if isinstance(action, argparse._SubParsersAction))
+
+
+def _check_zoo(words: list[str], whole: bool) -> None:
+    """`zoo ...`: the `zoo` command's parser takes it, and `zoo train ENTRY FLAGS` passes
+    FLAGS to the entry's recipe parser."""
+    parser = zoo.command.build_parser()
+    if whole:
+        _parse(parser, words, whole)
+    command = [word for word in words if word not in ("-v", "--verbose")]
+    options = [word for word in command if word.startswith("-")][:1]
+    if not command or command[:1] == options:
+        _parse(parser, options, False)
+        return
+    assert command[0] in _subcommands(parser), f"zoo has no subcommand {command[0]}"
+    if command[0] == "train" and len(command) > 1:
+        _check_recipe(command[1], command[2:], whole)
+    elif not whole:
+        _parse(_subcommands(parser)[command[0]], command[1:], whole)
+
+
+def _check_recipe(name: str, flags: list[str], whole: bool) -> None:
+    _parse(cli.build_parser(get_entry(name)), flags, whole)
+
+
+def _script(path: Path):
+    """A script of the checkout imported as a module (registered in sys.modules, which
+    dataclasses need to resolve annotations)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Parser(argparse.ArgumentParser):
+    """Stands in for a script's `parse_args(argv)`, so that `_parse` can call it."""
+
+    def __init__(self, parse: Callable[[list[str]], object], prog: str) -> None:
+        super().__init__(prog=prog)
+        self.parse = parse
+
+    def parse_args(self, args=None, namespace=None):
+        return self.parse(args)
+
+
+def _check_script(script: str, flags: list[str]) -> None:
+    """`python recipes|benchmarks|examples/<name>.py FLAGS`: the script exists and its parser
+    takes the flags."""
+    path = REPO / script
+    assert path.is_file(), f"no script {script}"
+    if path.parent.name == "recipes":
+        _check_recipe(path.stem, flags, True)
+    elif path.parent.name == "benchmarks":
+        _parse(_Parser(_script(path).parse_args, script), flags, True)
+    else:
+        _check_serving_client(_script(path), flags)
+
+
+def _check_serving_client(client, words: list[str]) -> None:
+    """examples/serving_client.py MODEL SIGNATURE FLAGS: its own flags, then the inputs the
+    signature declares."""
+    parsed = []
+    _parse(_Parser(lambda argv: parsed.extend(client._parser().parse_known_args(argv)),
+                   "serving_client.py"), words, True)
+    args, rest = parsed
+    called = serving.target(args.model, args.signature, args.version)
+    _parse(serving.input_parser(called.signature, f"{args.model} {args.signature}"), rest, True)
+
+
+def _check_pip(words: list[str]) -> None:
+    """`pip install .[extra]`: the extras exist in setup.cfg."""
+    setup = configparser.ConfigParser()
+    setup.read(REPO / "setup.cfg")
+    extras = set(setup["options.extras_require"])
+    for word in words:
+        match = re.fullmatch(r"\.\[(?P<extras>[\w,-]+)\]", word)
+        if match:
+            assert set(match["extras"].split(",")) <= extras, f"unknown extra in {word}"
+
+
+def _check(words: list[str], whole: bool) -> None:
+    """Checks a command the zoo can check (zoo, its scripts, pip, python -c); others pass."""
+    if words[0] == "zoo":
+        _check_zoo(words[1:], whole)
+    elif words[:3] == ["python", "-m", "zoo"]:
+        _check_zoo(words[3:], whole)
+    elif words[:2] == ["python", "-c"]:
+        ast.parse(words[2])
+    elif words[0] == "python" and words[1:2] and words[1].endswith(".py"):
+        _check_script(words[1], words[2:])
+    elif words[0] == "pip":
+        _check_pip(words)
+
+
+@pytest.mark.parametrize("command", [
+    pytest.param(command, id=f"{command.where}:{command}") for command in _commands()
+    if command.words[0] in ("zoo", "python", "pip")])
+def test_every_command_names_real_scripts_and_flags(command: Command):
+    _check(list(command.words), command.whole)
+
+
+@pytest.mark.parametrize("words, whole, error", [
+    ("zoo smaple vae_mnist", True, "invalid choice: 'smaple'"),
+    ("zoo smaple", False, "zoo has no subcommand smaple"),
+    ("zoo sample vae_mnist --cuont 4", True, "unrecognized arguments: --cuont 4"),
+    ("zoo translate --tkae right", False, "takes no --tkae"),
+    ("zoo train vae_mnist --epoks 5", True, "unrecognized arguments: --epoks"),
+    ("zoo train vae_mnist --epoks 5", False, "takes no --epoks"),
+    ("python recipes/vae_mnist.py --lerning-rate 1e-3", True, "unrecognized arguments"),
+    ("python recipes/vae_mnsit.py", True, "no script recipes/vae_mnsit.py"),
+    ("python benchmarks/gan_quality.py --entri dcgan_mnist", True, "unrecognized arguments"),
+    ("python examples/serving_client.py vae_mnist sample --count 4 --seed 0 --sed 1", True,
+     "unrecognized arguments: --sed 1"),
+    ("python -c 'import zoo; zoo.available(' ", True, "was never closed"),
+    ('pip install -e ".[tests]"', True, "unknown extra"),
+])
+def test_a_misspelled_command_fails_the_check(words: str, whole: bool, error: str):
+    with pytest.raises((AssertionError, SyntaxError), match=re.escape(error)):
+        _check(shlex.split(words), whole)
+
+
+def test_the_command_check_sees_blocks_and_prose():
+    commands = {(str(command), command.whole) for command in _commands()}
+    assert ("zoo sample vae_mnist --out vae_mnist_samples.png", True) in commands
+    assert ("zoo translate pix2pix_facades test/1.jpg --take right --out facades/",
+            False) in commands
+    assert any(text.startswith("python recipes/cyclegan_horse2zebra.py --data-dir") and whole
+               for text, whole in commands)
+    assert any(text.startswith("python examples/serving_client.py") and whole
+               for text, whole in commands)
+
+
+def test_the_readme_keeps_its_two_commands(tmp_path: Path, monkeypatch):
+    """The install-and-draw and the install-and-test commands, exactly; the test command is
+    the one CI runs; the drawing runs here against the shipped export."""
+    shell = [block.code.strip() for block in _blocks(README) if block.info in SHELL_BLOCKS]
+    for command in README_COMMANDS:
+        assert command in shell
+    assert (REPO / ".ci" / "run").read_text().rstrip().endswith("\npython -m pytest -q")
+    monkeypatch.delenv("ZOO_EXPORTED_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    draw = README_COMMANDS[0].split(" && ")[1]
+    assert zoo.command.main(shlex.split(draw)[1:]) == 0
+    assert (tmp_path / "vae_mnist_samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

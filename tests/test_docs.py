@@ -254,10 +254,22 @@ def _commands() -> list[Command]:
             if not COMMAND_START.match(text):
                 continue
             words = shlex.split(text)
-            if not any(_placeholder(word) for word in words):
+            if any(_placeholder(word) for word in words):
+                words = _usage_names(words)
+            if words:
                 line = prose.count("\n", 0, match.start()) + 1
                 found.append(Command(f"{page.relative_to(REPO)}:{line}", tuple(words), False))
     return found
+
+
+def _usage_names(words: list[str]) -> list[str]:
+    """What a usage line of the `zoo` command names for certain: the subcommand and its
+    options (`zoo sample ENTRY [--count N]` -> `zoo sample --count`); nothing for others."""
+    if words[0] != "zoo":
+        return []
+    names = [word.strip("[]") for word in words[1:]]
+    subcommand = [name for name in names[:1] if not _placeholder(name) and name[0] != "-"]
+    return ["zoo", *subcommand, *(name for name in names if name.startswith("-"))]
 
 
 def _parse(parser: argparse.ArgumentParser, words: list[str], whole: bool) -> None:
@@ -295,7 +307,7 @@ def _check_zoo(words: list[str], whole: bool) -> None:
         _parse(parser, options, False)
         return
     assert command[0] in _subcommands(parser), f"zoo has no subcommand {command[0]}"
-    if command[0] == "train" and len(command) > 1:
+    if command[0] == "train" and command[1:2] and not command[1].startswith("-"):
         _check_recipe(command[1], command[2:], whole)
     elif not whole:
         _parse(_subcommands(parser)[command[0]], command[1:], whole)
@@ -387,6 +399,7 @@ def test_every_command_names_real_scripts_and_flags(command: Command):
     ("zoo smaple", False, "zoo has no subcommand smaple"),
     ("zoo sample vae_mnist --cuont 4", True, "unrecognized arguments: --cuont 4"),
     ("zoo translate --tkae right", False, "takes no --tkae"),
+    ("zoo sample --cuont", False, "takes no --cuont"),
     ("zoo train vae_mnist --epoks 5", True, "unrecognized arguments: --epoks"),
     ("zoo train vae_mnist --epoks 5", False, "takes no --epoks"),
     ("python recipes/vae_mnist.py --lerning-rate 1e-3", True, "unrecognized arguments"),
@@ -407,6 +420,7 @@ def test_the_command_check_sees_blocks_and_prose():
     assert ("zoo sample vae_mnist --out vae_mnist_samples.png", True) in commands
     assert ("zoo translate pix2pix_facades test/1.jpg --take right --out facades/",
             False) in commands
+    assert ("zoo sample --count --label --seed --out", False) in commands
     assert any(text.startswith("python recipes/cyclegan_horse2zebra.py --data-dir") and whole
                for text, whole in commands)
     assert any(text.startswith("python examples/serving_client.py") and whole

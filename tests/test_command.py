@@ -21,7 +21,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, te
 
 import zoo
 import zoo.paths
-from zoo.command import main, read_image
+from zoo.command import main
+from zoo.command.translate import read_input
 from zoo.export import record_evaluation
 from zoo.images import to_uint8
 from zoo.paths import versions
@@ -295,15 +296,15 @@ def _write(path: Path, pixels: np.ndarray) -> Path:
     return path
 
 
-def test_read_image_converts_channels_and_resizes(tmp_path):
+def test_read_input_converts_channels_and_resizes(tmp_path):
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (28, 28, 3), dtype=np.uint8)
-    exact = read_image(_write(tmp_path / "rgb.png", rgb), 28, 28, 3)
+    exact = read_input(_write(tmp_path / "rgb.png", rgb), 28, 28, 3)
     np.testing.assert_allclose(exact, rgb / 255.0, atol=1e-6)
-    grey = read_image(_write(tmp_path / "grey.png", rgb[..., :1]), 12, 20, 3)
+    grey = read_input(_write(tmp_path / "grey.png", rgb[..., :1]), 12, 20, 3)
     assert grey.shape == (12, 20, 3) and grey.dtype == np.float32
     np.testing.assert_array_equal(grey[..., 0], grey[..., 2])
-    assert read_image(tmp_path / "rgb.png", 28, 28, 1).shape == (28, 28, 1)
+    assert read_input(tmp_path / "rgb.png", 28, 28, 1).shape == (28, 28, 1)
 
 
 def test_translate_writes_one_png_per_file_at_the_models_size(tmp_path, capsys):
@@ -329,14 +330,14 @@ def test_translate_writes_one_png_per_file_at_the_models_size(tmp_path, capsys):
     for path in (exact, grey, photo):
         written = _png(out / f"{path.stem}.png")
         assert written.shape == (28, 28, 3)
-        expected = to_uint8(model.b_to_a(read_image(path, 28, 28, 3)[None])[0])
+        expected = to_uint8(model.b_to_a(read_input(path, 28, 28, 3)[None])[0])
         assert np.abs(written.astype(int) - expected).max() <= 1
     # An image already at the model's size goes in as its own pixels.
     direct = to_uint8(model.b_to_a(_png(exact)[None] / 255.0)[0])
     assert np.abs(_png(out / "exact.png").astype(int) - direct).max() <= 1
     # A folder stands for its images; the default direction is the serving_default, a_to_b.
     assert main(["translate", "cyclegan_mnist_restyle", str(inputs), "--out", str(out)]) == 0
-    expected = to_uint8(model.a_to_b(read_image(grey, 28, 28, 3)[None])[0])
+    expected = to_uint8(model.a_to_b(read_input(grey, 28, 28, 3)[None])[0])
     assert np.abs(_png(out / "grey.png").astype(int) - expected).max() <= 1
 
 
@@ -347,7 +348,7 @@ def test_translate_with_pix2pix_converts_to_its_channels(tmp_path, capsys):
     written = _png(tmp_path / "out" / "digit.png")
     assert written.shape == (32, 32, 1)
     expected = to_uint8(zoo.load("pix2pix_mnist_inpaint").translate(
-        read_image(photo, 32, 32, 1)[None])[0])
+        read_input(photo, 32, 32, 1)[None])[0])
     assert np.abs(written.astype(int) - expected).max() <= 1
 
 
@@ -377,13 +378,13 @@ def test_translate_refuses_a_side_by_side_pair_unless_told_which_half(tmp_path, 
         f"[zoo] warning: {pair} is 64x32; resized to 32x32, which changes its aspect ratio.")
 
 
-def test_read_image_takes_a_half_of_a_pair(tmp_path):
+def test_read_input_takes_a_half_of_a_pair(tmp_path):
     pixels = np.concatenate([np.zeros((4, 4, 3), np.uint8), np.full((4, 4, 3), 255, np.uint8)],
                             axis=1)
     path = _write(tmp_path / "pair.png", pixels)
-    assert read_image(path, 4, 4, 3, take="left").max() == 0.0
-    assert read_image(path, 4, 4, 3, take="right").min() == 1.0
-    assert read_image(path, 4, 8, 3, take="whole").shape == (4, 8, 3)
+    assert read_input(path, 4, 4, 3, take="left").max() == 0.0
+    assert read_input(path, 4, 4, 3, take="right").min() == 1.0
+    assert read_input(path, 4, 8, 3, take="whole").shape == (4, 8, 3)
 
 
 def _translate_case(tmp_path: Path, case: str) -> list[str]:

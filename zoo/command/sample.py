@@ -1,0 +1,94 @@
+"""`zoo sample`: images drawn from an export's `sample` signature, as one PNG or JPEG grid."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+import zoo
+from zoo.command.common import DefaultsFormatter, bounded_int, start_tensorflow
+from zoo.console import plural, progress
+from zoo.errors import ConfigurationError
+from zoo.images import IMAGE_FORMATS, save_image, tile
+from zoo.paths import model_argument
+
+DEFAULT_COUNT = 64
+DEFAULT_PER_CLASS = 10
+
+
+def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]
+               ) -> None:
+    """Adds `sample` to the command's subparsers."""
+    parser = commands.add_parser(
+        "sample", parents=parents, formatter_class=DefaultsFormatter,
+        help="draw images from an exported model into a PNG or JPEG grid")
+    parser.add_argument("model", help="entry name (e.g. vae_mnist) or export directory")
+    parser.add_argument("--count", type=bounded_int("--count", 1), default=None,
+                        help=f"images to draw (default {DEFAULT_COUNT}); for a class-conditional "
+                             f"model without --label, images per class (default "
+                             f"{DEFAULT_PER_CLASS}), one row per class")
+    parser.add_argument("--label", type=int, default=None,
+                        help="class to draw, for class-conditional models such as cgan_mnist "
+                             "(default: one row per class)")
+    parser.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=0,
+                        help="the same seed gives the same images")
+    parser.add_argument("--version", type=int, default=None,
+                        help="export version (default: newest)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the grid's file: PNG, or JPEG for a .jpg or .jpeg name (default: "
+                             "<model>_samples.png)")
+    parser.set_defaults(run=run)
+
+
+def _draw(model: Any, count: int | None, seed: int, label: int | None) -> tuple[np.ndarray, int]:
+    """The images of the grid and its number of columns, from the export's `sample` signature."""
+    declaration = model.signatures.get("sample")
+    if declaration is None:
+        raise ConfigurationError(f"{model.name} has no sample signature (it has: "
+                                 f"{', '.join(model.signatures)}); nothing to draw from.")
+    inputs = {spec.name: spec for spec in declaration.inputs}
+    extra = set(inputs) - {"count", "seed", "label"}
+    if extra:
+        raise ConfigurationError(f"{model.name}'s sample needs {', '.join(sorted(extra))}, "
+                                 "which this command cannot pass.")
+    if "label" not in inputs:
+        if label is not None:
+            raise ConfigurationError(f"{model.name} is not class-conditional; drop --label.")
+        count = DEFAULT_COUNT if count is None else count
+        return model.sample(count=count, seed=seed), 0
+    if label is not None:
+        count = DEFAULT_COUNT if count is None else count
+        return model.sample(count=count, seed=seed, label=label), 0
+    per_class = DEFAULT_PER_CLASS if count is None else count
+    classes = range(int(inputs["label"].minimum), int(inputs["label"].maximum) + 1)
+    rows = []
+    for each in classes:
+        rows.append(model.sample(count=per_class, seed=seed, label=each))
+        progress(f"drew class {each} ({len(rows)}/{len(classes)} rows)")
+    return np.concatenate(rows), per_class
+
+
+def _either(suffixes: Sequence[str]) -> str:
+    """`*.png, *.jpg or *.jpeg`."""
+    names = [f"*{suffix}" for suffix in suffixes]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+def run(args: argparse.Namespace) -> None:
+    """Draws the grid and writes it to `--out`."""
+    # The file name first: a grid drawn for nothing is minutes lost for a large model.
+    if args.out is not None and args.out.suffix.lower() not in IMAGE_FORMATS:
+        raise ConfigurationError(f"--out {args.out}: the grid is written as PNG or JPEG; "
+                                 f"name the file {_either(IMAGE_FORMATS)}.")
+    start_tensorflow(args.verbose)
+    model = zoo.load(model_argument(args.model), args.version)
+    images, columns = _draw(model, args.count, args.seed, args.label)
+    out = args.out or Path(f"{model.name}_samples.png")
+    try:
+        save_image(out, tile(images, columns or None))
+    except OSError as error:
+        raise ConfigurationError(f"cannot write {out}: {error.strerror or error}.") from error
+    print(f"wrote {plural(len(images), 'sample')} of {model.path} to {out}")

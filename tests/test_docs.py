@@ -71,7 +71,7 @@ def _blocks(page: Path) -> list[Block]:
         elif start is not None and match and match["fence"] == opening["fence"] \
                 and not match["info"]:
             indent = len(opening["indent"])
-            code = "\n".join(text[indent:] if text[:indent].isspace() else text.lstrip()
+            code = "\n".join(text[indent:] if not text[:indent].strip() else text.lstrip()
                              for text in body)
             blocks.append(Block(page, start, opening["info"], code))
             start = None
@@ -154,6 +154,48 @@ def test_every_page_is_linked_from_the_readme_or_the_index():
     assert INDEX in linked
     unlinked = [page.name for page in PAGES[1:] if page != INDEX and page not in linked]
     assert not unlinked, f"pages no reader can reach from the README or docs/index.md: {unlinked}"
+
+
+def _repository_paths(text: str) -> Iterator[str]:
+    """The source files (`*.py`) and folders (`name/`) of the repository a text names."""
+    for word in re.findall(r"[\w./<>-]+", text):
+        if re.match(r"^(zoo|tests|benchmarks|examples|recipes|\.ci)/", word) \
+                and (word.endswith(".py") or word.endswith("/")):
+            yield word
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(REPO)))
+def test_every_source_file_named_exists(page: Path):
+    """The files and folders the prose names in code spans (`zoo/losses.py`) exist."""
+    named = {path for match in INLINE_CODE.finditer(_prose(page))
+             for path in _repository_paths(match[1])}
+    missing = sorted(path for path in named
+                     if not re.search(r"<|[A-Z]{2,}", path) and not (REPO / path).exists())
+    assert not missing, f"{page.relative_to(REPO)} names files that do not exist: {missing}"
+
+
+def test_the_layout_of_the_code_names_what_exists():
+    """Each row of docs/index.md's layout: its path exists (`<family>` for every family,
+    `<entry>` for every entry), and so do the files it lists beside it."""
+    layout = next(block for block in _blocks(INDEX) if block.info == "text")
+    places = {"<family>": [path.name for path in (REPO / "zoo" / "families").iterdir()
+                           if (path / "__init__.py").is_file()],
+              "<entry>": list(zoo.available()), "<v>": ["1"]}
+    missing, folder = [], REPO
+    for row in layout.code.splitlines():
+        first, _, rest = row.partition(" ")
+        if first:
+            folder = first
+        files = [folder, *(word if "/" in word else f"{folder.rstrip('/')}/{word}"
+                           for word in re.findall(r"[\w/<>]+\.py", rest))]
+        for path in files:
+            names = [path]
+            for placeholder, values in places.items():
+                names = [name.replace(placeholder, value) for name in names
+                         for value in (values if placeholder in name else [placeholder])]
+            missing += [name for name in names if not (REPO / name).exists()]
+    assert not missing, (f"the layout in docs/index.md names what does not exist: "
+                         f"{sorted(set(missing))}")
 
 
 def _python_blocks() -> list[Block]:

@@ -9,36 +9,33 @@ from pathlib import Path
 
 import numpy as np
 
-TINY_PIX2PIX = {"image_size": 16, "input_channels": 1, "output_channels": 3, "filters": 4,
-                "patch_layers": 1, "seed": 0}
-TINY_CYCLEGAN = {"image_size": 16, "filters": 4, "residual_blocks": 1, "patch_layers": 1,
-                 "pool_size": 3, "seed": 0}
-
 _SCRATCH: list[tempfile.TemporaryDirectory] = []
 
 
 @functools.cache
 def tiny_exports() -> dict[str, Path]:
-    """Version folders of an untrained export of each family, by a short name: `vae`,
-    `cgan` (the class-conditional GAN, whose signatures are the GAN's with labels),
-    `pix2pix` (grey in, colour out), `cyclegan`.
+    """Version folders of an untrained export of each family's test case, by the case's name
+    (`zoo.families.testing`): `vae`, `gan`, `cgan` (the class-conditional GAN, whose
+    signatures are the GAN's with labels), `pix2pix` (grey in, colour out), `cyclegan`, ...
 
     In a temporary folder removed when the process ends; tests only read them.
     """
-    import zoo
     from zoo.export import export_model
-    from zoo.families.cyclegan import CycleGAN
-    from zoo.families.pix2pix import Pix2Pix
-    from zoo.registry import get_entry
+    from zoo.families import get_family
+    from zoo.families.testing import family_cases
 
     _SCRATCH.append(tempfile.TemporaryDirectory(prefix="serving-exports-"))
     root = Path(_SCRATCH[-1].name)
-    models = {"vae": ("vae_mnist", zoo.build("vae_mnist", latent_dim=2)),
-              "cgan": ("cgan_mnist", zoo.build("cgan_mnist")),
-              "pix2pix": ("pix2pix_facades", Pix2Pix(**TINY_PIX2PIX)),
-              "cyclegan": ("cyclegan_horse2zebra", CycleGAN(**TINY_CYCLEGAN))}
-    return {short: export_model(model, get_entry(entry), root)
-            for short, (entry, model) in models.items()}
+    return {case.name: export_model(get_family(case.family).model_class(**case.config, seed=0),
+                                    case.entry(), root)
+            for case in family_cases()}
+
+
+def tiny_case(name: str):
+    """The family test case called `name` (see `tiny_exports`)."""
+    from zoo.families.testing import family_cases
+
+    return next(case for case in family_cases() if case.name == name)
 
 
 def png(image: np.ndarray) -> bytes:

@@ -15,7 +15,7 @@ Real-Time Style Transfer and Super-Resolution", ECCV 2016:
   n is 9 at 256 px and 6 at 128 px in the paper. The network is fully
   convolutional: it takes any height and width divisible by 4 (at least 8)
   and returns an image of the same size.
-- Discriminator: the 70x70 PatchGAN of pix2pix (`zoo.families.pix2pix.networks`)
+- Discriminator: the 70x70 PatchGAN of pix2pix (`zoo.families.patchgan`)
   on one image, with instance norm instead of batch norm: C64-C128-C256-C512
   and a convolution to one channel of logits, 4x4 kernels, LeakyReLU 0.2.
 

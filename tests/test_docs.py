@@ -15,7 +15,8 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from types import ModuleType
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -81,9 +82,10 @@ def _blocks(page: Path) -> list[Block]:
     return blocks
 
 
-def _prose(page: Path) -> str:
-    """The page without its fenced code blocks (each line blanked, so line numbers stay)."""
-    lines, inside, opening = page.read_text().split("\n"), False, ""
+def _prose(text: str) -> str:
+    """A page's text without its fenced code blocks (each line blanked, so line numbers
+    stay)."""
+    lines, inside, opening = text.split("\n"), False, ""
     for number, line in enumerate(lines):
         match = FENCE.match(line)
         if match and (not inside or (match["fence"] == opening and not match["info"])):
@@ -102,7 +104,7 @@ def _slug(title: str) -> str:
 
 def _anchors(page: Path) -> set[str]:
     anchors: set[str] = set()
-    for match in HEADING.finditer(_prose(page)):
+    for match in HEADING.finditer(_prose(page.read_text())):
         slug, count = _slug(match["title"]), 0
         while (slug if not count else f"{slug}-{count}") in anchors:
             count += 1
@@ -110,9 +112,9 @@ def _anchors(page: Path) -> set[str]:
     return anchors
 
 
-def _links(page: Path) -> Iterator[tuple[int, str]]:
-    """Each relative link and picture of a page's prose, with its line."""
-    prose = INLINE_CODE.sub(lambda match: " " * len(match[0]), _prose(page))
+def _links(text: str) -> Iterator[tuple[int, str]]:
+    """Each relative link and picture of a page's prose (not in code), with its line."""
+    prose = INLINE_CODE.sub(lambda match: re.sub(r"[^\n]", " ", match[0]), _prose(text))
     for pattern in (LINK, HTML_LINK):
         for match in pattern.finditer(prose):
             target = match["target"]
@@ -121,36 +123,50 @@ def _links(page: Path) -> Iterator[tuple[int, str]]:
 
 
 def _link_cases() -> list[tuple[Path, int, str]]:
-    return [(page, line, target) for page in PAGES for line, target in _links(page)]
+    return [(page, line, target) for page in PAGES for line, target in _links(page.read_text())]
+
+
+def _broken(page: Path, target: str) -> str | None:
+    """What is wrong with a link of `page` to `target`, or None when it resolves."""
+    path, _, anchor = target.partition("#")
+    resolved = (page.parent / path).resolve() if path else page
+    if not resolved.is_relative_to(REPO):
+        return f"{target} leaves the repository"
+    if not resolved.is_file():
+        return f"{target} names no file"
+    if anchor and anchor not in _anchors(resolved):
+        return (f"{target}: {resolved.name} has no heading #{anchor} (its anchors: "
+                f"{', '.join(sorted(_anchors(resolved)))})")
+    return None
 
 
 @pytest.mark.parametrize("page, line, target", [
     pytest.param(*case, id=f"{case[0].relative_to(REPO)}:{case[1]}:{case[2]}")
     for case in _link_cases()])
 def test_every_link_and_picture_resolves(page: Path, line: int, target: str):
-    path, _, anchor = target.partition("#")
-    resolved = (page.parent / path).resolve() if path else page
-    assert resolved.is_relative_to(REPO), f"{target} leaves the repository"
-    assert resolved.is_file(), f"{page.relative_to(REPO)}:{line}: {target} names no file"
-    if anchor:
-        assert resolved.suffix == ".md", f"{target}: an anchor into a file that is not a page"
-        assert anchor in _anchors(resolved), (
-            f"{page.relative_to(REPO)}:{line}: {resolved.name} has no heading #{anchor} "
-            f"(its anchors: {', '.join(sorted(_anchors(resolved)))})")
+    assert not _broken(page, target), f"{page.relative_to(REPO)}:{line}: {_broken(page, target)}"
 
 
-def test_the_link_check_sees_pictures_and_anchors():
-    """The patterns find what the pages use: markdown and HTML pictures, anchors."""
-    targets = {target for _, _, target in _link_cases()}
-    assert "docs/pix2pix_facades_test.png" in targets
-    assert "docs/cyclegan_horse2zebra_test.png" in targets
-    assert any("#" in target for target in targets)
+def test_the_link_check_finds_links_and_refuses_broken_ones():
+    """Markdown and HTML links and pictures are found (not those in code), and a missing file,
+    a missing heading or a way out of the repository is refused."""
+    text = ("[a](python.md#where-exports-are-found-and-written) and `[b](x.md)`\n"
+            "```\n[c](y.md)\n```\n![d](d.png) <img width=\"9\" src=\"e.png\"> [f](https://x.org)")
+    assert sorted(_links(text)) == [(1, "python.md#where-exports-are-found-and-written"),
+                                    (5, "d.png"), (5, "e.png")]
+    page = DOCS / "command.md"
+    assert _broken(page, "python.md#where-exports-are-found-and-written") is None
+    assert _broken(page, "../README.md#set-up") is None
+    assert "names no file" in _broken(page, "pyhton.md")
+    assert "has no heading #where-exports-are" in _broken(page, "python.md#where-exports-are")
+    assert "has no heading" in _broken(page, "#nowhere")
+    assert "leaves the repository" in _broken(page, "../../README.md")
     assert _slug("Mixed precision (`--precision`)") == "mixed-precision---precision"
 
 
 def test_every_page_is_linked_from_the_readme_or_the_index():
     linked = {(page.parent / target.partition("#")[0]).resolve()
-              for page in (README, INDEX) for _, target in _links(page)}
+              for page in (README, INDEX) for _, target in _links(page.read_text())}
     assert INDEX in linked
     unlinked = [page.name for page in PAGES[1:] if page != INDEX and page not in linked]
     assert not unlinked, f"pages no reader can reach from the README or docs/index.md: {unlinked}"
@@ -167,7 +183,7 @@ def _repository_paths(text: str) -> Iterator[str]:
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(REPO)))
 def test_every_source_file_named_exists(page: Path):
     """The files and folders the prose names in code spans (`zoo/losses.py`) exist."""
-    named = {path for match in INLINE_CODE.finditer(_prose(page))
+    named = {path for match in INLINE_CODE.finditer(_prose(page.read_text()))
              for path in _repository_paths(match[1])}
     missing = sorted(path for path in named
                      if not re.search(r"<|[A-Z]{2,}", path) and not (REPO / path).exists())
@@ -290,7 +306,7 @@ def _commands() -> list[Command]:
                     if words:
                         where = f"{page.relative_to(REPO)}:{block.line + 1 + number}"
                         found.append(Command(where, tuple(words), True))
-        prose = _prose(page)
+        prose = _prose(page.read_text())
         for match in INLINE_CODE.finditer(prose):
             text = " ".join(match[1].split())
             if not COMMAND_START.match(text):
@@ -314,22 +330,23 @@ def _usage_names(words: list[str]) -> list[str]:
     return ["zoo", *subcommand, *(name for name in names if name.startswith("-"))]
 
 
-def _parse(parser: argparse.ArgumentParser, words: list[str], whole: bool) -> None:
-    """A whole command: `parser` parses `words` (a usage error fails with the parser's own
-    message; `--help` passes). A mention: each option among `words` is one of the parser's."""
-    if not whole:
-        for word in words:
-            option = word.split("=")[0]
-            if option.startswith("-") and not re.fullmatch(r"-[\d.]+", option):
-                assert option in parser._option_string_actions, (
-                    f"{parser.prog} takes no {option}")
-        return
+def _parses(parse: Callable[[list[str]], Any], words: list[str]) -> Any:
+    """What `parse` makes of a whole command's `words`; a usage error fails the test with the
+    parser's own message (`--help` passes)."""
     stderr = io.StringIO()
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
-            parser.parse_args(words)
+            return parse(words)
     except SystemExit as exit:
         assert not exit.code, stderr.getvalue().strip()
+
+
+def _takes_options(parser: argparse.ArgumentParser, words: list[str]) -> None:
+    """For a mention in the prose: each option among `words` is one of the parser's."""
+    for word in words:
+        option = word.split("=")[0]
+        if option.startswith("-") and not re.fullmatch(r"-[\d.]+", option):
+            assert option in parser._option_string_actions, f"{parser.prog} takes no {option}"
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -342,24 +359,28 @@ def _check_zoo(words: list[str], whole: bool) -> None:
     FLAGS to the entry's recipe parser."""
     parser = zoo.command.build_parser()
     if whole:
-        _parse(parser, words, whole)
+        _parses(parser.parse_args, words)
     command = [word for word in words if word not in ("-v", "--verbose")]
     options = [word for word in command if word.startswith("-")][:1]
     if not command or command[:1] == options:
-        _parse(parser, options, False)
+        _takes_options(parser, options)
         return
     assert command[0] in _subcommands(parser), f"zoo has no subcommand {command[0]}"
     if command[0] == "train" and command[1:2] and not command[1].startswith("-"):
         _check_recipe(command[1], command[2:], whole)
     elif not whole:
-        _parse(_subcommands(parser)[command[0]], command[1:], whole)
+        _takes_options(_subcommands(parser)[command[0]], command[1:])
 
 
 def _check_recipe(name: str, flags: list[str], whole: bool) -> None:
-    _parse(cli.build_parser(get_entry(name)), flags, whole)
+    entry = get_entry(name)
+    if whole:
+        _parses(lambda argv: cli.parse_args(entry, argv), flags)
+    else:
+        _takes_options(cli.build_parser(entry), flags)
 
 
-def _script(path: Path):
+def _script(path: Path) -> ModuleType:
     """A script of the checkout imported as a module (registered in sys.modules, which
     dataclasses need to resolve annotations)."""
     spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -367,17 +388,6 @@ def _script(path: Path):
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
-
-
-class _Parser(argparse.ArgumentParser):
-    """Stands in for a script's `parse_args(argv)`, so that `_parse` can call it."""
-
-    def __init__(self, parse: Callable[[list[str]], object], prog: str) -> None:
-        super().__init__(prog=prog)
-        self.parse = parse
-
-    def parse_args(self, args=None, namespace=None):
-        return self.parse(args)
 
 
 def _check_script(script: str, flags: list[str]) -> None:
@@ -388,20 +398,18 @@ def _check_script(script: str, flags: list[str]) -> None:
     if path.parent.name == "recipes":
         _check_recipe(path.stem, flags, True)
     elif path.parent.name == "benchmarks":
-        _parse(_Parser(_script(path).parse_args, script), flags, True)
+        _parses(_script(path).parse_args, flags)
     else:
         _check_serving_client(_script(path), flags)
 
 
-def _check_serving_client(client, words: list[str]) -> None:
+def _check_serving_client(client: ModuleType, words: list[str]) -> None:
     """examples/serving_client.py MODEL SIGNATURE FLAGS: its own flags, then the inputs the
     signature declares."""
-    parsed = []
-    _parse(_Parser(lambda argv: parsed.extend(client._parser().parse_known_args(argv)),
-                   "serving_client.py"), words, True)
-    args, rest = parsed
+    args, rest = _parses(client._parser().parse_known_args, words)
     called = serving.target(args.model, args.signature, args.version)
-    _parse(serving.input_parser(called.signature, f"{args.model} {args.signature}"), rest, True)
+    inputs = serving.input_parser(called.signature, f"{args.model} {args.signature}")
+    _parses(inputs.parse_args, rest)
 
 
 def _check_pip(words: list[str]) -> None:

@@ -289,8 +289,8 @@ def _simple_commands(tokens: list[str]) -> Iterator[list[str]]:
 
 def _placeholder(word: str) -> bool:
     """A word that stands for a value in a usage line (`ENTRY`, `[--seed S]`, `<entry>`)."""
-    return bool(re.fullmatch(r"[A-Z][A-Z_]*(\.\.\.)?|\[.*|[^\[]*\]|<.*>|\{.*\}|.*\.\.\.|.*\|.*",
-                             word))
+    return bool(re.fullmatch(r"[A-Z][A-Z_]*(\.\.\.)?|\[.*|[^\[]*\]|\{.*\}|.*\.\.\.|.*\|.*", word)
+                or re.search(r"<[^>]*>", word))
 
 
 def _commands() -> list[Command]:

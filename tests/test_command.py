@@ -29,6 +29,7 @@ from zoo.paths import versions
 from zoo.registry import ENTRIES
 from zoo.runtime.cli import build_parser
 from helpers import REPO, write_mnist_idx
+from serving_exports import tiny_exports
 
 LOG_MARKERS = ("tensorflow/", "oneDNN", "absl::InitializeLog", "cuda", "cpu_feature_guard")
 """Pieces of TensorFlow's start-up and C++ log lines."""
@@ -387,6 +388,23 @@ def test_read_input_takes_a_half_of_a_pair(tmp_path):
     assert read_input(path, 4, 8, 3, take="whole").shape == (4, 8, 3)
 
 
+def test_translate_takes_any_model_whose_export_declares_a_translation(tmp_path, capsys):
+    """Chosen by its signatures, not its family: an export of a family the zoo does not know
+    translates with its image-to-image signature."""
+    source = tiny_exports()["pix2pix"]
+    export = tmp_path / source.parent.name / source.name
+    shutil.copytree(source, export)
+    metadata = json.loads((export / "zoo.json").read_text())
+    metadata["family"] = "restyler"
+    (export / "zoo.json").write_text(json.dumps(metadata))
+    photo = _write(tmp_path / "photo.png", np.random.default_rng(3).integers(
+        0, 256, (16, 16, 3), dtype=np.uint8))
+    assert main(["translate", str(export), str(photo), "--out", str(tmp_path / "out")]) == 0
+    assert f"translated by {metadata['entry']} translate " in capsys.readouterr().out
+    expected = to_uint8(zoo.load(export).translate(read_input(photo, 16, 16, 1)[None])[0])
+    assert np.abs(_png(tmp_path / "out" / "photo.png").astype(int) - expected).max() <= 1
+
+
 def _translate_case(tmp_path: Path, case: str) -> list[str]:
     good = _write(tmp_path / "good.png", np.zeros((28, 28, 3), np.uint8))
     out = str(tmp_path / "out")
@@ -418,7 +436,9 @@ def _translate_case(tmp_path: Path, case: str) -> list[str]:
     ("unreadable after a batch", "text.png is not a readable JPEG or PNG image"),
     ("same stem", "would both be written to good.png"),
     ("overwrite", "would overwrite the input"),
-    ("not a translation model", "vae_mnist is a vae model, not a translation one"),
+    ("not a translation model", "vae_mnist is a vae model, not a translation one: none of its "
+                                "signatures (reconstruct, encode, decode, sample, score, "
+                                "sample_png) takes only a batch of images and returns 'images'"),
     ("unknown direction", "--direction 'sideways' is not one of cyclegan_mnist_restyle's: "
                           "a_to_b, b_to_a."),
     ("direction for pix2pix", "pix2pix_mnist_inpaint translates one way (translate); drop "

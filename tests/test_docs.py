@@ -8,6 +8,7 @@ import argparse
 import ast
 import configparser
 import contextlib
+import importlib
 import importlib.util
 import io
 import re
@@ -212,6 +213,39 @@ def test_the_layout_of_the_code_names_what_exists():
             missing += [name for name in names if not (REPO / name).exists()]
     assert not missing, (f"the layout in docs/index.md names what does not exist: "
                          f"{sorted(set(missing))}")
+
+
+def _resolves(name: str) -> bool:
+    """Whether a dotted name (`zoo.paths.search_roots`) is a module or an attribute of one."""
+    parts = name.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for part in parts[cut:]:
+            if not hasattr(found, part):
+                return False
+            found = getattr(found, part)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(REPO)))
+def test_every_python_name_mentioned_exists(page: Path):
+    """The package's functions, classes and modules the prose names (`zoo.errors.InputError`,
+    `zoo.paths.search_roots()`) exist; `zoo.json` is the metadata file, not a module."""
+    named = {match[0] for span in INLINE_CODE.finditer(_prose(page.read_text()))
+             for match in [re.match(r"zoo(\.[A-Za-z_]\w*)+", span[1])]
+             if match and match[0] != "zoo.json"}
+    missing = sorted(name for name in named if not _resolves(name))
+    assert not missing, f"{page.relative_to(REPO)} names what the package lacks: {missing}"
+
+
+def test_a_misspelled_python_name_does_not_resolve():
+    assert _resolves("zoo.errors.InputError") and _resolves("zoo.families.gan")
+    assert not _resolves("zoo.errors.InputEror")
+    assert not _resolves("zoo.famlies.gan.GAN")
 
 
 def _python_blocks() -> list[Block]:

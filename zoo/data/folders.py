@@ -9,7 +9,8 @@
 Only the file names are listed when a split is loaded; the pipeline decodes
 each file as the stream runs (`read`), so a data set is never held in memory
 or embedded in the graph. Files are decoded as RGB whatever they hold
-(greyscale JPEGs become three equal channels), as float32 in [0, 1].
+(greyscale JPEGs become three equal channels), as float32 in [0, 1], by the
+decoding every image file of the zoo goes through (`zoo.images`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tensorflow as tf
 from zoo.data.examples import Examples, UnpairedExamples
 from zoo.data.splits import parse_split
 from zoo.errors import DataError, DataUnavailableError
+from zoo.images import decode_image
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 PAIRED_SPLITS = ("train", "val", "test")
@@ -45,9 +47,9 @@ def image_files(folder: Path) -> list[str]:
 
 
 def decode_rgb(path: tf.Tensor) -> tf.Tensor:
-    """One image file (JPEG, PNG, BMP) as float32 RGB in [0, 1], greyscale converted."""
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    return tf.image.convert_image_dtype(image, tf.float32)
+    """One image file (JPEG, PNG, BMP) as float32 RGB in [0, 1], greyscale converted: the
+    zoo's image decoding (`zoo.images.decode_image`) on a path tensor, in the pipeline."""
+    return decode_image(tf.io.read_file(path), 3)
 
 
 def split_pair(image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:

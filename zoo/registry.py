@@ -7,6 +7,7 @@ and the tests all read entries from here.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -14,7 +15,6 @@ from typing import Any, Mapping
 from zoo.errors import ConfigurationError
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-SCHEDULES = ("constant", "linear_decay")
 AUGMENTATIONS = ("none", "jitter")
 
 
@@ -38,13 +38,83 @@ class DataSpec:
     augment: str = "none"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class OptimizerSpec:
-    """One network's Adam settings."""
+    """One network's optimizer: a `keras.optimizers` class by name, its initial learning rate
+    and its other arguments.
+
+    The runtime builds `keras.optimizers.<optimizer>(learning_rate=<the entry's schedule
+    from learning_rate>, name=<the network's optimizer name>, **arguments)`
+    (`zoo.optimizers.make_optimizers`), which is where the class and its arguments are
+    checked against Keras: the registry is read without importing Keras (`import zoo`
+    stays light), so a spec checks here only what needs no Keras.
+
+    Attributes:
+        learning_rate: the initial learning rate (the recipe's `--learning-rate` replaces
+            it for every network).
+        optimizer: the name of a class of `keras.optimizers` (`Adam`, `AdamW`, `SGD`, ...).
+        arguments: the class's other keyword arguments (`beta_1`, `weight_decay`, ...),
+            its own defaults for the rest. Not `name` (the runtime names each optimizer
+            after its network) nor Keras' `use_ema` and `ema_*` (an entry averages its
+            weights with `Entry.ema_decay` instead).
+
+    Example:
+        >>> OptimizerSpec(2e-4, beta_1=0.5)
+        OptimizerSpec(0.0002, beta_1=0.5)
+        >>> str(OptimizerSpec(1e-3, optimizer="AdamW", weight_decay=1e-4))
+        'AdamW(learning_rate=0.001, weight_decay=0.0001)'
+        >>> OptimizerSpec(1e-3, use_ema=True)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        zoo.errors.ConfigurationError: OptimizerSpec(0.001, use_ema=True): an entry ...
+    """
 
     learning_rate: float
-    beta_1: float = 0.9
-    beta_2: float = 0.999
+    optimizer: str
+    arguments: Mapping[str, Any]
+
+    def __init__(self, learning_rate: float, *, optimizer: str = "Adam", **arguments: Any
+                 ) -> None:
+        object.__setattr__(self, "learning_rate", learning_rate)
+        object.__setattr__(self, "optimizer", optimizer)
+        object.__setattr__(self, "arguments", MappingProxyType(dict(arguments)))
+        if (isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float))
+                or not math.isfinite(learning_rate) or learning_rate <= 0):
+            raise ConfigurationError(f"{self!r}: the learning rate must be a positive number; "
+                                     f"got {learning_rate!r}.")
+        if not isinstance(optimizer, str) or not optimizer.isidentifier():
+            raise ConfigurationError(f"{self!r}: optimizer must name a class of "
+                                     f"keras.optimizers (e.g. 'AdamW'); got {optimizer!r}.")
+        if "name" in arguments:
+            raise ConfigurationError(f"{self!r}: leave out name; the runtime names each "
+                                     "optimizer after its network.")
+        averaging = sorted(key for key in arguments if key == "use_ema" or key.startswith("ema_"))
+        if averaging:
+            raise ConfigurationError(f"{self!r}: an entry averages its weights with "
+                                     f"Entry.ema_decay (e.g. ema_decay=0.999), not with the "
+                                     f"optimizer's {', '.join(averaging)}.")
+
+    def config(self) -> dict[str, Any]:
+        """The spec as JSON-ready values, as exports record it.
+
+        Example:
+            >>> OptimizerSpec(2e-4, beta_1=0.5).config()
+            {'optimizer': 'Adam', 'learning_rate': 0.0002, 'beta_1': 0.5}
+        """
+        return {"optimizer": self.optimizer, "learning_rate": self.learning_rate,
+                **self.arguments}
+
+    def __repr__(self) -> str:
+        words = [repr(self.learning_rate)]
+        if self.optimizer != "Adam":
+            words.append(f"optimizer={self.optimizer!r}")
+        words += [f"{key}={value!r}" for key, value in self.arguments.items()]
+        return f"OptimizerSpec({', '.join(words)})"
+
+    def __str__(self) -> str:
+        """The optimizer as its Keras call reads: `AdamW(learning_rate=0.001, ...)`."""
+        values = {"learning_rate": self.learning_rate, **self.arguments}
+        return f"{self.optimizer}({', '.join(f'{key}={value!r}' for key, value in values.items())})"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,14 +129,34 @@ class Entry:
         data: the entry's data set, splits and augmentation.
         epochs, batch_size: training defaults of the recipe; `batch_size` is the
             global batch, split across replicas.
-        optimizers: each network's Adam settings, by the family's optimizer names
-            (`optimizer`, or `generator_optimizer` and `discriminator_optimizer`).
-        schedule: `constant`, or `linear_decay`: each learning rate constant for the
-            first half of the epochs, then linearly to zero over the second half (the
-            pix2pix and CycleGAN schedule), by optimizer step.
+        optimizers: each network's optimizer (`OptimizerSpec`), by the family's optimizer
+            names (`optimizer`, or `generator_optimizer` and `discriminator_optimizer`).
+        schedule: every network's learning rate by optimizer step, a schedule of
+            `zoo.optimizers.SCHEDULES`: `constant`; `linear_decay`, constant for the first
+            half of the epochs, then linearly to zero over the second half (the pix2pix and
+            CycleGAN schedule); or `cosine_decay`, half a cosine from the initial rate down
+            to a floor over the whole run.
+        schedule_options: the schedule's own settings, e.g. `{"floor": 0.01}` for
+            `cosine_decay` (the last rate as a fraction of the initial one; default 0).
+        warmup_steps: the learning rates rise linearly over the first `warmup_steps`
+            optimizer steps (from 1/N of the schedule's rate to all of it) before following
+            the schedule; 0 for none. Combines with any schedule.
+        ema_decay: keep an exponential moving average of the model's weights, updated after
+            every step with this decay (0.999 averages over about the last 1,000 steps),
+            checkpointed with the run and exported instead of the trained weights
+            (`zoo.optimizers.WeightAverage`); None for the family's choice
+            (`Family.ema_decay`, by default none).
         flags: model config keys the recipe also takes as flags (`image_size` ->
             `--image-size`), for users who train a smaller model or an ablation; ints
             must be positive, floats non-negative.
+
+    Example:
+        An entry like keras-io's DDIM: AdamW 1e-3 with weight decay 1e-4, a warm-up,
+        a cosine decay and an average of the weights::
+
+            Entry(..., optimizers={"optimizer": OptimizerSpec(1e-3, optimizer="AdamW",
+                                                              weight_decay=1e-4)},
+                  schedule="cosine_decay", warmup_steps=500, ema_decay=0.999)
     """
 
     name: str
@@ -78,18 +168,33 @@ class Entry:
     batch_size: int
     optimizers: Mapping[str, OptimizerSpec]
     schedule: str = "constant"
+    schedule_options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    warmup_steps: int = 0
+    ema_decay: float | None = None
     flags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "model_config", MappingProxyType(dict(self.model_config)))
-        object.__setattr__(self, "optimizers", MappingProxyType(dict(self.optimizers)))
-        if self.schedule not in SCHEDULES or self.data.augment not in AUGMENTATIONS:
-            raise ValueError(f"Entry {self.name}: schedule must be one of {SCHEDULES} and "
-                             f"augment one of {AUGMENTATIONS}.")
+        for field in ("model_config", "optimizers", "schedule_options"):
+            object.__setattr__(self, field, MappingProxyType(dict(getattr(self, field))))
+        if self.data.augment not in AUGMENTATIONS:
+            raise ConfigurationError(f"Entry {self.name}: augment must be one of "
+                                     f"{AUGMENTATIONS}; got {self.data.augment!r}.")
+        if not isinstance(self.schedule, str) or not self.schedule.isidentifier():
+            raise ConfigurationError(f"Entry {self.name}: schedule must name a schedule of "
+                                     f"zoo.optimizers.SCHEDULES (e.g. 'cosine_decay'); got "
+                                     f"{self.schedule!r}.")
+        if type(self.warmup_steps) is not int or self.warmup_steps < 0:
+            raise ConfigurationError(f"Entry {self.name}: warmup_steps must be a whole number "
+                                     f"of steps, 0 for no warm-up; got {self.warmup_steps!r}.")
+        if self.ema_decay is not None and not (isinstance(self.ema_decay, float)
+                                               and 0 < self.ema_decay < 1):
+            raise ConfigurationError(f"Entry {self.name}: ema_decay must be between 0 and 1 "
+                                     f"(e.g. 0.999), or None for no average; got "
+                                     f"{self.ema_decay!r}.")
         unknown = set(self.flags) - set(self.model_config)
         if unknown or not all(type(self.model_config[key]) in (int, float) for key in self.flags):
-            raise ValueError(f"Entry {self.name}: flags must name int or float model config "
-                             f"keys; got {list(self.flags)}.")
+            raise ConfigurationError(f"Entry {self.name}: flags must name int or float model "
+                                     f"config keys; got {list(self.flags)}.")
 
 
 _ADAM_GAN = OptimizerSpec(2e-4, beta_1=0.5)

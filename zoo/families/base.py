@@ -37,6 +37,9 @@ class Family:
         plots: `(loaded export, held_out, output folder) -> written PNG paths`.
         settings_in_use: `model config -> the settings the model's networks read`, for
             `zoo info`; None when every setting applies.
+        ema_decay: the decay of a moving average of the weights that the family's entries
+            keep and export (`zoo.optimizers.WeightAverage`; 0.999 for keras-io's DDIM),
+            unless an entry sets its own (`Entry.ema_decay`); None for no average.
     """
 
     name: str
@@ -47,3 +50,4 @@ class Family:
     preview: Callable[[keras.Model, Mapping[str, np.ndarray], int], np.ndarray]
     plots: Callable[[Any, Mapping[str, np.ndarray], Path], list[Path]]
     settings_in_use: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    ema_decay: float | None = None

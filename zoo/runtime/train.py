@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import json
 import os
 import shlex
@@ -23,7 +22,7 @@ from zoo.export import export_model
 from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
-from zoo.optimizers import make_optimizers
+from zoo.optimizers import WeightAverage, make_optimizers, schedule_class
 from zoo.paths import exported_root
 from zoo.precision import precision_policy, resolve_precision
 from zoo.registry import Entry, get_entry
@@ -47,7 +46,7 @@ def run_defining_flags(entry: Entry) -> tuple[str, ...]:
     """The flags a resumed run must repeat: the common ones, the model's, and `epochs` when the
     learning-rate schedule depends on the run's length."""
     return (RUN_DEFINING_FLAGS + tuple(entry.flags)
-            + (("epochs",) if entry.schedule != "constant" else ()))
+            + (("epochs",) if schedule_class(entry).depends_on_run_length else ()))
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -99,9 +98,9 @@ class RunDirectory:
         if "epochs" in changed:
             raise RunError(
                 f"--out {self.path} holds a run of {recorded['epochs']} epochs, and "
-                f"{entry.name}'s learning rates decay linearly to zero over the second half "
-                f"of --epochs, so the run cannot be lengthened or shortened; resume with "
-                f"--epochs {recorded['epochs']}, or train a new run (another --out).")
+                f"{entry.name}'s learning rates {schedule_class(entry).description}, so the "
+                f"run cannot be lengthened or shortened; resume with --epochs "
+                f"{recorded['epochs']}, or train a new run (another --out).")
         if changed:
             words = ", ".join(_flag_words(key, recorded.get(key)) for key in changed)
             raise RunError(f"--out {self.path} holds a run started with {words}; resume with "
@@ -185,10 +184,18 @@ def build_model(entry: Entry, config: dict[str, Any], steps_per_epoch: int, epoc
     return model
 
 
-def training_state(model: keras.Model) -> dict[str, Any]:
+def weight_average(entry: Entry, model: keras.Model) -> WeightAverage | None:
+    """The moving average of the model's weights that the entry keeps, or its family
+    (`Entry.ema_decay`, `Family.ema_decay`); None for none (build in the strategy scope)."""
+    decay = entry.ema_decay if entry.ema_decay is not None else get_family(entry.family).ema_decay
+    return None if decay is None else WeightAverage(model, decay)
+
+
+def training_state(model: keras.Model, average: WeightAverage | None = None) -> dict[str, Any]:
     """Everything a run needs to continue exactly: the model's variables, every optimizer's
-    (slots and step, built first so a restore has somewhere to go), and the state the family
-    trains with but does not export (`model.training_state()`, e.g. CycleGAN's image pools)."""
+    (slots and step, built first so a restore has somewhere to go), the state the family
+    trains with but does not export (`model.training_state()`, e.g. CycleGAN's image pools),
+    and the average of the weights, if the run keeps one."""
     state: dict[str, Any] = {"model": list(model.variables)}
     for name, (optimizer, variables) in model.optimizer_targets().items():
         if not optimizer.built:
@@ -197,6 +204,8 @@ def training_state(model: keras.Model) -> dict[str, Any]:
     extra = getattr(model, "training_state", dict)()
     if extra:
         state["training_state"] = tf.train.Checkpoint(**extra)
+    if average is not None:
+        state["weight_average"] = average.averages
     return state
 
 
@@ -215,7 +224,7 @@ def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None
 def _finished_words(entry: Entry, args: argparse.Namespace, done: int, export: Path) -> str:
     """What a finished run says when asked to train no further, and what the user can do."""
     options = ["another --out trains again"]
-    if entry.schedule == "constant":
+    if not schedule_class(entry).depends_on_run_length:
         options.insert(0, "a larger --epochs trains on")
     words = (f"{args.out} finished {plural(done, 'epoch')} and exported them to {export}; "
              f"nothing to do ({', '.join(options)}).")
@@ -302,8 +311,10 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     """Trains (or resumes) a run of `entry` as the flags say, exports it, and returns the export.
 
     A finished run given a larger --epochs trains on from its last epoch and
-    exports a new version, where the entry's learning rates are constant; where
-    --epochs defines the schedule (linear decay) a run keeps its --epochs.
+    exports a new version, where the entry's schedule does not depend on the run's
+    length (constant learning rates); where --epochs defines the schedule (a decay
+    over the run) a run keeps its --epochs. A run that keeps a moving average of its
+    weights exports the average (`zoo.optimizers.WeightAverage`).
 
     Args:
         entry: the zoo entry.
@@ -351,7 +362,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
 
     with strategy.scope():
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-        checkpoint = tf.train.Checkpoint(epoch=epoch, **training_state(model))
+        average = weight_average(entry, model)
+        checkpoint = tf.train.Checkpoint(epoch=epoch, **training_state(model, average))
     # Every worker restores the chief's latest checkpoint, so all copies of the variables
     # resume alike; the others save only because saving is collective, into scratch.
     manager = tf.train.CheckpointManager(
@@ -380,9 +392,10 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
                   else f"The last checkpoint holds epoch {start}; start a new run (another "
                        "--out) with a lower --learning-rate.")
         # The guard comes first so that a diverged epoch is never checkpointed.
-        callbacks: list[keras.callbacks.Callback] = [StopOnNonFinite(steps, advice),
-                                                     EpochCheckpoint(manager, epoch,
-                                                                     discard=not chief)]
+        callbacks: list[keras.callbacks.Callback] = [StopOnNonFinite(steps, advice)]
+        if average is not None:
+            callbacks.append(average)
+        callbacks.append(EpochCheckpoint(manager, epoch, discard=not chief))
         if chief:
             callbacks += [
                 EpochCSVLogger(str(args.out / "history.csv"), append=True),
@@ -404,10 +417,12 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         "dataset": entry.data.dataset, "train_split": args.train_split,
         "train_examples": len(examples), "epochs": args.epochs, "batch_size": args.batch_size,
         "steps_per_epoch": steps, "learning_rate": args.learning_rate,
-        "optimizers": {name: dataclasses.asdict(spec) for name, spec in entry.optimizers.items()},
-        "schedule": entry.schedule, "augment": entry.data.augment, "seed": args.seed,
-        "precision": precision}}
-    version = export_model(model, entry, args.export_dir or exported_root(), details)
+        "optimizers": {name: spec.config() for name, spec in entry.optimizers.items()},
+        "schedule": entry.schedule, "schedule_options": dict(entry.schedule_options),
+        "warmup_steps": entry.warmup_steps, "ema_decay": None if average is None else average.decay,
+        "augment": entry.data.augment, "seed": args.seed, "precision": precision}}
+    with average.swapped_in() if average is not None else contextlib.nullcontext():
+        version = export_model(model, entry, args.export_dir or exported_root(), details)
     run.state["export"] = str(version)
     run.save()
     progress(f"exported to {version}")

@@ -47,6 +47,11 @@ def test_each_network_gets_its_declared_settings_or_the_override():
     overridden = make_optimizers(_entry("constant"), NAMES, 5, 4, learning_rate_override=1e-3)
     assert all(float(optimizer.learning_rate) == pytest.approx(1e-3)
                for optimizer in overridden.values())
+    # The override is the initial rate of any schedule, behind its warm-up.
+    warmed = make_optimizers(_entry("cosine_decay", warmup_steps=2), NAMES, 5, 4,
+                             learning_rate_override=1e-3)
+    assert [float(optimizer._learning_rate(0)) for optimizer in warmed.values()] == [
+        pytest.approx(5e-4)] * 2
 
 
 def test_an_entry_can_name_any_keras_optimizer_with_its_arguments():

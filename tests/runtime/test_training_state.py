@@ -1,5 +1,5 @@
-"""State a family trains with but does not export (CycleGAN's image pools): the runtime
-checkpoints and restores it, and the export leaves it out."""
+"""State a family trains with but does not export (CycleGAN's image pools, a run's average of
+the weights): the runtime checkpoints and restores it, and the export leaves it out."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import tensorflow as tf
 import zoo
 from zoo.export import export_model
 from zoo.families.vae import VAE
+from zoo.optimizers import WeightAverage
 from zoo.registry import get_entry
 from zoo.runtime.train import training_state
 
@@ -37,7 +38,10 @@ def test_training_state_is_checkpointed_restored_and_not_exported(tmp_path):
     tf.train.Checkpoint(**training_state(resumed)).restore(path).assert_consumed()
     np.testing.assert_array_equal(resumed._pool["images"].numpy(), np.full((3, 2), 7.0))
 
+    # A run's average of the weights is training state too: checkpointed, never exported.
+    average = WeightAverage(model, decay=0.9)
+    assert training_state(model, average)["weight_average"] is average.averages
     version = export_model(model, get_entry("vae_mnist"), tmp_path / "exported")
     exported = {variable.name for variable in tf.saved_model.load(str(version)).variables}
-    assert not any("pool" in name for name in exported)
+    assert not any("pool" in name or "average" in name for name in exported)
     assert len(exported) == len(zoo.load(version).metadata["weights"])

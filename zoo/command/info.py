@@ -148,9 +148,7 @@ def _export_info(folder: Path) -> str:
 
 
 def _registry_info(entry: Entry) -> str:
-    optimizers = ", ".join(f"{name} Adam(learning_rate={spec.learning_rate:g}, "
-                           f"beta_1={spec.beta_1:g}, beta_2={spec.beta_2:g})"
-                           for name, spec in entry.optimizers.items())
+    optimizers = ", ".join(f"{name} {spec}" for name, spec in entry.optimizers.items())
     lines = [f"{entry.name}: {entry.description}",
              f"export: none (searched {', '.join(map(str, search_roots()))})",
              f"family: {entry.family}",

@@ -16,7 +16,8 @@ import pytest
 
 import zoo
 from zoo.errors import DamagedExportError, ExportError
-from zoo.export import MANIFEST_KEY, METADATA_FILE, export_model, file_manifest, record_evaluation
+from zoo.export import export_model, record_evaluation
+from zoo.export_format import MANIFEST_KEY, METADATA_FILE, file_manifest
 from zoo.paths import STAGING_PATTERN
 from zoo.registry import get_entry
 
@@ -192,7 +193,8 @@ def test_the_file_record_covers_every_file_but_zoo_json_and_survives_evaluations
 SHIPPED = sorted((Path(zoo.__file__).resolve().parent.parent / "exported").glob("*/[0-9]*"))
 
 
-@pytest.mark.parametrize("folder", SHIPPED, ids=lambda folder: f"{folder.parent.name}/{folder.name}")
+@pytest.mark.parametrize("folder", SHIPPED,
+                         ids=lambda folder: f"{folder.parent.name}/{folder.name}")
 def test_the_shipped_exports_record_their_files(folder):
     assert json.loads((folder / METADATA_FILE).read_text())[MANIFEST_KEY] == file_manifest(folder)
 

@@ -13,8 +13,8 @@ import tensorflow as tf
 
 import zoo
 from zoo.errors import DamagedExportError, ExportNotFoundError, InputError
-from zoo.loading import matched_weights
-from zoo.export import METADATA_FILE, export_model, weight_paths
+from zoo.export import export_model
+from zoo.export_format import METADATA_FILE, matched_weights, weight_paths
 from zoo.registry import get_entry
 from helpers import REPO
 

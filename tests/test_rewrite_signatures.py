@@ -14,8 +14,10 @@ import tensorflow as tf
 
 import zoo
 import zoo.export
-from zoo.export import (METADATA_FILE, export_model, file_manifest, record_evaluation,
-                        rewrite_signatures, sha256_of)
+import zoo.rewrite_signatures
+from zoo.export import export_model, record_evaluation
+from zoo.export_format import METADATA_FILE, file_manifest, sha256_of
+from zoo.rewrite_signatures import rewrite_signatures
 from zoo.families import get_family
 from zoo.images import tile, to_uint8
 from zoo.registry import get_entry
@@ -106,7 +108,7 @@ def test_a_failed_rewrite_leaves_the_old_version_as_it_was(copy, monkeypatch):
     def crash(staging, folder):
         raise OSError("disk full")
 
-    monkeypatch.setattr(zoo.export, "_swap_into_place", crash)
+    monkeypatch.setattr(zoo.rewrite_signatures, "_swap_into_place", crash)
     with pytest.raises(OSError, match="disk full"):
         rewrite_signatures(copy)
     assert _files(copy) == files
@@ -114,7 +116,7 @@ def test_a_failed_rewrite_leaves_the_old_version_as_it_was(copy, monkeypatch):
 
 
 def test_without_an_atomic_exchange_the_rewrite_renames_twice(copy, monkeypatch):
-    monkeypatch.setattr(zoo.export, "_exchange", lambda first, second: False)
+    monkeypatch.setattr(zoo.rewrite_signatures, "_exchange", lambda first, second: False)
     rewrite_signatures(copy)
     assert "sample_png" in zoo.load(copy).signatures
     assert [path.name for path in copy.parent.iterdir()] == ["1"]

@@ -1,8 +1,11 @@
-"""`zoo.load`: an exported model whose signatures take and return numpy arrays."""
+"""`zoo.load`: an exported model whose signatures take and return numpy arrays.
+
+The version folder is read as `zoo.export_format` describes it, and inputs are
+checked against the signature declarations by `zoo.input_checks`.
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -11,123 +14,12 @@ from typing import Any
 import numpy as np
 
 from zoo.errors import ConfigurationError, DamagedExportError, ExportNotFoundError, InputError
-from zoo.export import MANIFEST_KEY, METADATA_FILE, WEIGHTS_KEY, sha256_of, weight_paths
+from zoo.export_format import (MANIFEST_KEY, METADATA_FILE, WEIGHTS_KEY, check_files,
+                               damaged_export, matched_weights, read_metadata, train_command)
+from zoo.input_checks import check_inputs
 from zoo.paths import EXPORTED_ENV, find_entry, remove_stale_staging, search_roots, versions
 from zoo.registry import ENTRIES, NAME_PATTERN
 from zoo.signatures import Signature
-
-REQUIRED_METADATA = {"entry": str, "family": str, "model_config": dict,
-                     "serving_default": str, "signatures": list}
-"""The keys of `zoo.json` that loading needs, with their JSON types."""
-
-
-def _train_command(name: str) -> str:
-    """`zoo train <name>` for an entry's name, else with a placeholder: the command that
-    trains and exports an entry from any install (a wheel has no recipes/ folder)."""
-    return f"zoo train {name if name in ENTRIES else 'ENTRY'}"
-
-
-def _damaged(folder: Path, problem: str) -> DamagedExportError:
-    """The error for a damaged export: where, what, and how to get a good copy back."""
-    return DamagedExportError(
-        f"The export in {folder} is damaged: {problem}. Restore the folder from where it came "
-        "from (a backup, or a fresh copy of the zoo's exported/ folder for the shipped models), "
-        f"or export the model again (`{_train_command(folder.parent.name)}`).")
-
-
-def read_metadata(folder: Path) -> dict[str, Any]:
-    """An export's `zoo.json`, with the keys loading needs checked.
-
-    Args:
-        folder: a version folder.
-
-    Returns:
-        The metadata as written by `zoo.export.export_model`.
-
-    Raises:
-        zoo.errors.DamagedExportError: `zoo.json` is not valid JSON, not an object,
-            lacks a required key or has one of the wrong type, or holds a signature
-            declaration or file record that does not parse.
-
-    Example:
-        >>> from zoo.paths import exported_root
-        >>> read_metadata(exported_root() / "vae_mnist" / "1")["serving_default"]
-        'reconstruct'
-    """
-    try:
-        metadata = json.loads((folder / METADATA_FILE).read_bytes())
-    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
-        raise _damaged(folder, f"{METADATA_FILE} is not valid JSON ({error})") from None
-    if not isinstance(metadata, dict):
-        raise _damaged(folder, f"{METADATA_FILE} holds a JSON {type(metadata).__name__}, "
-                               "not an object")
-    for key, kind in REQUIRED_METADATA.items():
-        if key not in metadata:
-            raise _damaged(folder, f"{METADATA_FILE} has no {key!r}")
-        if not isinstance(metadata[key], kind):
-            raise _damaged(folder, f"{METADATA_FILE} has a {type(metadata[key]).__name__} "
-                                   f"for {key!r}, not a {kind.__name__}")
-    names = []
-    for index, data in enumerate(metadata["signatures"]):
-        try:
-            names.append(Signature.from_json(data).name)
-        except ValueError as error:
-            raise _damaged(folder, f"signature declaration {index} in {METADATA_FILE} does not "
-                                   f"parse: {error}") from None
-    if metadata["serving_default"] not in names:
-        raise _damaged(folder, f"{METADATA_FILE} names serving_default "
-                               f"{metadata['serving_default']!r}, which is not among its "
-                               f"signatures ({', '.join(names)})")
-    _check_manifest_format(folder, metadata.get(MANIFEST_KEY))
-    return metadata
-
-
-def _check_manifest_format(folder: Path, manifest: Any) -> None:
-    """Raises DamagedExportError unless `manifest` is None or `{relative path: {bytes, sha256}}`."""
-    if manifest is None:
-        return  # exported before the zoo recorded one
-    if isinstance(manifest, dict) and all(
-            isinstance(path, str) and not Path(path).is_absolute() and ".." not in Path(path).parts
-            and isinstance(record, dict) and type(record.get("bytes")) is int
-            and isinstance(record.get("sha256"), str) for path, record in manifest.items()):
-        return
-    raise _damaged(folder, f"the {MANIFEST_KEY!r} record in {METADATA_FILE} does not parse; it "
-                           'should map relative paths to {"bytes": size, "sha256": hex}')
-
-
-def check_files(folder: Path, manifest: dict[str, dict[str, Any]] | None) -> None:
-    """Compares a version folder's files with the record its export made.
-
-    Sizes are compared first, since a truncated file is the usual damage and its
-    size says so at once; then the SHA-256, which finds altered bytes.
-
-    Args:
-        folder: a version folder.
-        manifest: its `zoo.json`'s `files` (see `zoo.export.file_manifest`); None for
-            exports made before the zoo recorded one, which are not checked.
-
-    Raises:
-        zoo.errors.DamagedExportError: a recorded file is missing, or differs in
-            size or contents; the message names the file.
-
-    Example:
-        >>> from zoo.paths import exported_root
-        >>> folder = exported_root() / "vae_mnist" / "1"
-        >>> check_files(folder, read_metadata(folder)["files"]) is None
-        True
-    """
-    for relative, record in sorted((manifest or {}).items()):
-        path = folder / relative
-        if not path.is_file():
-            raise _damaged(folder, f"{relative} is missing")
-        size = path.stat().st_size
-        if size != record["bytes"]:
-            raise _damaged(folder, f"{relative} is {size} bytes, the export recorded "
-                                   f"{record['bytes']}")
-    for relative, record in sorted((manifest or {}).items()):
-        if sha256_of(folder / relative) != record["sha256"]:
-            raise _damaged(folder, f"{relative} has the recorded size but not the recorded "
-                                   "contents (its SHA-256 differs)")
 
 
 def _load_saved_model(folder: Path) -> Any:
@@ -143,34 +35,8 @@ def _load_saved_model(folder: Path) -> Any:
         return tf.saved_model.load(str(folder))
     except (tf.errors.OpError, DecodeError, ValueError, OSError, IndexError, KeyError) as error:
         cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise _damaged(folder, f"TensorFlow cannot load its SavedModel ({type(error).__name__}: "
-                               f"{cause})") from error
-
-
-def matched_weights(model: Any, recorded: list[str] | None, exported: list[Any]
-                    ) -> list[Any] | None:
-    """The exported value for each of `model.variables`, matched by place in the model.
-
-    Args:
-        model: a freshly built model of the export's architecture.
-        recorded: the export's `weights` (`zoo.export.weight_paths` at export, in the
-            order of `exported`); None for exports made before the zoo recorded them,
-            which are matched by position.
-        exported: the SavedModel's variables.
-
-    Returns:
-        One exported variable per model variable, or None when a variable has no
-        counterpart of its shape.
-    """
-    if recorded is None:
-        sources = list(exported) if len(exported) == len(model.variables) else None
-    else:
-        by_path = dict(zip(recorded, exported)) if len(recorded) == len(exported) else {}
-        sources = [by_path.get(path) for path in weight_paths(model)]
-    if sources is None or any(source is None or tuple(source.shape) != tuple(target.shape)
-                              for source, target in zip(sources, model.variables)):
-        return None
-    return sources
+        raise damaged_export(folder, f"TensorFlow cannot load its SavedModel "
+                                     f"({type(error).__name__}: {cause})") from error
 
 
 def _graph_refusal(declaration: Signature, error: Exception) -> str:
@@ -252,7 +118,7 @@ class ExportedModel:
         dtypes = {spec.name: spec.dtype for spec in declaration.inputs}
         # String inputs arrive as object arrays of bytes, which tf.constant takes as tf.string.
         inputs = {name: tf.constant(array, tf.as_dtype(dtypes[name]))
-                  for name, array in declaration.check_inputs(given).items()}
+                  for name, array in check_inputs(declaration, given).items()}
         try:
             outputs = self._saved_model.signatures[signature](**inputs)
         except tf.errors.InvalidArgumentError as error:
@@ -297,7 +163,7 @@ def _version_folder(entry_dir: Path, version: int | None, what: str) -> Path:
     if not available:
         raise ExportNotFoundError(
             f"No exported versions of {what} in {entry_dir}; train and export one with "
-            f"`{_train_command(entry_dir.name)}`, or point {EXPORTED_ENV} at a folder of "
+            f"`{train_command(entry_dir.name)}`, or point {EXPORTED_ENV} at a folder of "
             "exports.")
     if version is None:
         return entry_dir / str(available[-1])
@@ -321,7 +187,7 @@ def resolve(name_or_path: str | os.PathLike, version: int | None = None) -> Path
         if entry_dir is None:
             raise ExportNotFoundError(
                 f"No exported versions of {name_or_path!r} in {searched}; train and export one "
-                f"with `{_train_command(name_or_path)}`, or point {EXPORTED_ENV} at a folder of "
+                f"with `{train_command(name_or_path)}`, or point {EXPORTED_ENV} at a folder of "
                 "exports.")
         return _version_folder(entry_dir, version, repr(name_or_path))
     if isinstance(name_or_path, str) and not os.path.isabs(name_or_path) \

@@ -44,6 +44,7 @@ import numpy as np
 
 from zoo.errors import ConfigurationError, ZooError
 from zoo.images import write_atomically
+from zoo.input_checks import check_inputs
 from zoo.signatures import Signature, TensorInput
 
 REST_PORT = 8501
@@ -158,7 +159,7 @@ def rest_body(signature: Signature, values: dict[str, Any], form: str = "auto") 
         zoo.errors.InputError: a value does not match its declaration (as in `zoo.load`).
         zoo.errors.ConfigurationError: rows asked for a signature with unbatched inputs.
     """
-    checked = signature.check_inputs(values)
+    checked = check_inputs(signature, values)
     form = _resolve_form(signature, form)
     body: dict[str, Any] = {"signature_name": signature.name}
     if form == "columns":
@@ -253,7 +254,7 @@ def tensor_protos(signature: Signature, values: dict[str, Any]) -> dict[str, Any
 
     dtypes = {spec.name: tf.as_dtype(spec.dtype) for spec in signature.inputs}
     return {name: tf.make_tensor_proto(value, dtypes[name])
-            for name, value in signature.check_inputs(values).items()}
+            for name, value in check_inputs(signature, values).items()}
 
 
 def _serving_apis() -> tuple[Any, Any]:

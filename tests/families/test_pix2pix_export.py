@@ -12,8 +12,9 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.export import METADATA_FILE
+from zoo.export_format import METADATA_FILE
 from zoo.families.pix2pix import Pix2Pix, plots, preview, signatures
+from zoo.signature_graphs import serving_function
 
 TINY = {"image_size": 16, "input_channels": 1, "output_channels": 3, "filters": 4,
         "patch_layers": 1, "seed": 0}
@@ -26,7 +27,7 @@ def _write(model: Pix2Pix, folder: Path) -> Path:
     archive.track(model)
     declared = signatures(model)
     for signature in declared:
-        archive.add_endpoint(signature.name, signature.serving_function())
+        archive.add_endpoint(signature.name, serving_function(signature))
     archive.write_out(str(folder), verbose=False)
     metadata = {"entry": "pix2pix_test", "family": "pix2pix", "model_config": model.get_config(),
                 "serving_default": declared[0].name,

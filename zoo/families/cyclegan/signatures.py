@@ -19,7 +19,8 @@ import tensorflow as tf
 from zoo.families.cyclegan.model import CHANNELS, CycleGAN
 from zoo.families.cyclegan.networks import SIZE_MULTIPLE, SMALLEST_SIZE
 from zoo.families.ranges import to_generator_range, to_unit_range
-from zoo.signatures import IMAGE_RANGE, Signature, TensorInput, image_bytes_twin
+from zoo.signature_graphs import image_bytes_twin
+from zoo.signatures import IMAGE_RANGE, Signature, TensorInput
 
 
 def _translation(generator: Callable[[tf.Tensor], tf.Tensor]

@@ -7,7 +7,8 @@ import tensorflow as tf
 
 from zoo.families.gan.model import GAN
 from zoo.families.ranges import to_unit_range
-from zoo.signatures import Signature, TensorInput, png_grid_twin
+from zoo.signature_graphs import png_grid_twin
+from zoo.signatures import Signature, TensorInput
 
 MAX_SAMPLE_COUNT = 4096
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from zoo.families.pix2pix.model import Pix2Pix
 from zoo.families.ranges import to_generator_range, to_unit_range
-from zoo.signatures import Signature, TensorInput, image_bytes_twin, image_input
+from zoo.signature_graphs import image_bytes_twin
+from zoo.signatures import Signature, TensorInput, image_input
 
 
 def signatures(model: Pix2Pix) -> list[Signature]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import tensorflow as tf
 
 from zoo.families.vae.model import VAE
-from zoo.signatures import Signature, TensorInput, image_input, png_grid_twin
+from zoo.signature_graphs import png_grid_twin
+from zoo.signatures import Signature, TensorInput, image_input
 
 MAX_SAMPLE_COUNT = 4096
 SCORE_DRAWS = 16

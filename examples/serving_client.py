@@ -19,13 +19,19 @@ the PredictRequest) without sending it. gRPC needs `pip install tensorflow-servi
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
+
+import numpy as np
 
 from zoo import serving
-from zoo.errors import ZooError
+from zoo.errors import ConfigurationError, ZooError
+from zoo.images import read_image, read_image_bytes, write_atomically
+from zoo.signatures import IMAGE_RANGE, Signature, TensorInput
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,13 +61,123 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _image_input(spec: TensorInput) -> bool:
+    """Whether an input is a batch of images: encoded bytes, or NHWC floats in [0, 1]."""
+    if spec.dtype == "string":
+        return spec.batched
+    return (len(spec.shape) == 4 and spec.batched and spec.shape[-1] in (1, 3)
+            and (spec.minimum, spec.maximum) == IMAGE_RANGE)
+
+
+def input_parser(signature: Signature, prog: str | None = None) -> argparse.ArgumentParser:
+    """Command-line flags for a signature's inputs, one `--NAME` per input.
+
+    Image inputs take image files (`--image` also names the first of them); string
+    inputs send the files' bytes, float image inputs their pixels. Other inputs
+    take a JSON value (`4`, `[[0.1, 0.2]]`) or a `.npy` file.
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=f"{signature.name}(): "
+                                     f"{signature.description}")
+    aliased = False
+    for spec in signature.inputs:
+        flags = [f"--{spec.name}"]
+        if "_" in spec.name:
+            flags.append(f"--{spec.name.replace('_', '-')}")
+        if _image_input(spec):
+            if not aliased and "--image" not in flags:
+                flags.append("--image")
+            aliased = True
+            parser.add_argument(*flags, dest=spec.name, nargs="+", required=True,
+                                metavar="FILE", help=f"{spec.description} (image files)")
+        else:
+            parser.add_argument(*flags, dest=spec.name, required=True, metavar="VALUE",
+                                help=f"{spec.expected()} (JSON, or a .npy file)")
+    return parser
+
+
+def _read_images(spec: TensorInput, paths: list[str]) -> np.ndarray:
+    """Image files as an NHWC float batch in [0, 1], with the declared channels, resized to
+    the declared height and width when the input fixes them (`zoo.images.read_image`)."""
+    if len(paths) == 1 and paths[0].endswith(".npy"):
+        return np.load(paths[0])
+    height, width, channels = spec.shape[1:]
+    size = (height, width) if height is not None and width is not None else None
+    images = [read_image(path, channels, size) for path in paths]
+    if len({image.shape for image in images}) > 1:
+        raise ConfigurationError(f"The images for {spec.name!r} have different sizes "
+                                 f"({', '.join(str(image.shape[:2]) for image in images)}); "
+                                 "send images of one size, or use a *_bytes signature.")
+    return np.stack(images)
+
+
+def read_inputs(signature: Signature, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The values of a signature's inputs from `input_parser`'s parsed flags.
+
+    Raises:
+        zoo.errors.DataError: an image file cannot be read or decoded.
+        zoo.errors.ConfigurationError: a value is neither JSON nor a `.npy` file, or the
+            images of one input differ in size.
+    """
+    values = {}
+    for spec in signature.inputs:
+        given = arguments[spec.name]
+        if spec.dtype == "string" and spec.batched:
+            values[spec.name] = [read_image_bytes(path) for path in given]
+        elif _image_input(spec):
+            values[spec.name] = _read_images(spec, given)
+        elif given.endswith(".npy"):
+            values[spec.name] = np.load(given)
+        else:
+            try:
+                values[spec.name] = json.loads(given)
+            except ValueError:
+                raise ConfigurationError(f"--{spec.name} {given!r} is neither JSON nor a .npy "
+                                         "file.") from None
+    return values
+
+
+def save_outputs(outputs: dict[str, Any], folder: str | os.PathLike, stem: str) -> list[str]:
+    """Writes each output to `folder`: PNG bytes as `.png` files (one per example), anything
+    else as a `.npy` file.
+
+    Args:
+        outputs: the outputs by name, as `serving.read_rest_response` or
+            `serving.read_grpc_response` return them.
+        folder: where to write.
+        stem: the start of each file name, e.g. `vae_mnist_sample_png`.
+
+    Returns:
+        One line per file written, saying what it holds.
+    """
+    folder = Path(folder)
+    lines = []
+    for name, value in outputs.items():
+        prefix = stem if len(outputs) == 1 else f"{stem}_{name}"
+        if isinstance(value, bytes) or (isinstance(value, np.ndarray) and value.dtype == object):
+            items = [value] if isinstance(value, bytes) else list(value)
+            for index, data in enumerate(items):
+                suffix = ".png" if data.startswith(b"\x89PNG") else ".bin"
+                path = folder / (f"{prefix}{suffix}" if isinstance(value, bytes)
+                                 else f"{prefix}_{index}{suffix}")
+                write_atomically(path, data)
+                lines.append(f"wrote {path} ({name}, {len(data)} bytes)")
+        else:
+            buffer = io.BytesIO()
+            np.save(buffer, value)
+            path = write_atomically(folder / f"{prefix}.npy", buffer.getvalue())
+            summary = (f", values {value.min():.4g} to {value.max():.4g}" if value.size
+                       and value.dtype.kind in "iuf" else "")
+            lines.append(f"wrote {path} ({name}: {value.dtype} of shape {value.shape}{summary})")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, rest = _parser().parse_known_args(argv)
     try:
         called = serving.target(Path(args.model) if "/" in args.model else args.model,
                                 args.signature, args.version)
-        inputs = serving.input_parser(called.signature, f"{args.model} {args.signature}")
-        values = serving.read_inputs(called.signature, vars(inputs.parse_args(rest)))
+        inputs = input_parser(called.signature, f"{args.model} {args.signature}")
+        values = read_inputs(called.signature, vars(inputs.parse_args(rest)))
         if args.grpc:
             request = serving.predict_request(called.model, called.signature, values,
                                               called.version)
@@ -81,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             outputs = serving.read_rest_response(called.signature,
                                                  serving.post_json(url, body, args.timeout))
-        for line in serving.save_outputs(outputs, args.out, f"{called.model}_{args.signature}"):
+        for line in save_outputs(outputs, args.out, f"{called.model}_{args.signature}"):
             print(line)
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -442,7 +442,7 @@ def _check_serving_client(client: ModuleType, words: list[str]) -> None:
     signature declares."""
     args, rest = _parses(client._parser().parse_known_args, words)
     called = serving.target(args.model, args.signature, args.version)
-    inputs = serving.input_parser(called.signature, f"{args.model} {args.signature}")
+    inputs = client.input_parser(called.signature, f"{args.model} {args.signature}")
     _parses(inputs.parse_args, rest)
 
 

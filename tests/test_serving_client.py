@@ -23,10 +23,10 @@ import tensorflow as tf
 import zoo
 from zoo import serving
 from zoo.errors import ConfigurationError
+from zoo.families.testing import family_cases
+from zoo.images import read_image
 from helpers import REPO
 from serving_exports import example_values, png, tiny_exports
-
-FAMILIES = ["vae", "cgan", "pix2pix", "cyclegan"]
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def _same(outputs: dict, expected, signature) -> None:
             np.testing.assert_allclose(outputs[name], value, atol=1e-5)
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", [case.name for case in family_cases()])
 def test_requests_fit_the_export_and_give_zoo_loads_outputs(exports, family):
     loaded = zoo.load(exports[family])
     cases = {}
@@ -164,19 +164,26 @@ def test_requests_fit_the_export_and_give_zoo_loads_outputs(exports, family):
             _same(serving.read_grpc_response(signature, response), expected, signature)
     finally:
         stand_in.close()
-    assert any(name.endswith(("_bytes", "_png")) for name in cases)
+
+
+def test_the_requests_above_include_encoded_images(exports):
+    """Some family's signatures carry bytes (`*_bytes` in and out, `*_png` out), so the
+    requests above send and read {"b64": ...} too."""
+    assert any(name.endswith(("_bytes", "_png")) for folder in exports.values()
+               for name in zoo.load(folder).signatures)
 
 
 def test_the_two_rest_forms(exports):
     declared = zoo.load(exports["cgan"]).signatures
-    latent = np.zeros((2, 100), np.float32)
-    rows = serving.rest_body(declared["generate"], {"latent": latent, "labels": [3, 4]})
+    width = declared["generate"].inputs[0].shape[1]
+    latent = np.zeros((2, width), np.float32)
+    rows = serving.rest_body(declared["generate"], {"latent": latent, "labels": [2, 3]})
     assert rows == {"signature_name": "generate",
-                    "instances": [{"latent": [0.0] * 100, "labels": 3},
-                                  {"latent": [0.0] * 100, "labels": 4}]}
-    columns = serving.rest_body(declared["generate"], {"latent": latent, "labels": [3, 4]},
+                    "instances": [{"latent": [0.0] * width, "labels": 2},
+                                  {"latent": [0.0] * width, "labels": 3}]}
+    columns = serving.rest_body(declared["generate"], {"latent": latent, "labels": [2, 3]},
                                 "columns")
-    assert columns["inputs"]["labels"] == [3, 4] and len(columns["inputs"]["latent"]) == 2
+    assert columns["inputs"]["labels"] == [2, 3] and len(columns["inputs"]["latent"]) == 2
     assert serving.rest_body(declared["sample_png"], {"count": 4, "seed": 0, "label": 1}) == \
         {"signature_name": "sample_png", "inputs": {"count": 4, "seed": 0, "label": 1}}
     with pytest.raises(ConfigurationError, match=r"sample_png\(\) cannot be sent in rows "
@@ -190,13 +197,16 @@ def test_the_two_rest_forms(exports):
 
 
 def test_values_are_checked_before_anything_is_sent(exports):
-    declared = zoo.load(exports["cgan"]).signatures["sample_png"]
-    with pytest.raises(ValueError, match=r"sample_png\(\) expects 'label'.*got a maximum of 10"):
-        serving.rest_body(declared, {"count": 4, "seed": 0, "label": 10})
+    model = zoo.load(exports["cgan"])
+    declared = model.signatures["sample_png"]
+    beyond = int(declared.inputs[-1].maximum) + 1
+    with pytest.raises(ValueError, match=rf"sample_png\(\) expects 'label'.*got a maximum of "
+                                         rf"{beyond}"):
+        serving.rest_body(declared, {"count": 4, "seed": 0, "label": beyond})
     with pytest.raises(ValueError, match=r"'count'.*got dtype float64"):
         serving.tensor_protos(declared, {"count": 4.5, "seed": 0, "label": 1})
-    with pytest.raises(ConfigurationError, match=r"cgan_mnist has no signature 'translate'; it "
-                                                 r"has: generate\(latent, labels\); sample\("):
+    with pytest.raises(ConfigurationError, match=rf"{model.name} has no signature 'translate'; "
+                                                 r"it has: generate\(latent, labels\); sample\("):
         serving.target(exports["cgan"], "translate")
 
 
@@ -244,13 +254,14 @@ def rest_server(folder: Path):
 
 def test_the_client_translates_an_image_file_over_rest(exports, tmp_path, capsys):
     folder = exports["pix2pix"]
+    name = zoo.load(folder).name
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(tf.io.encode_jpeg(np.full((40, 30, 3), 90, np.uint8)).numpy())
     with rest_server(folder) as (port, paths):
         assert client().main([str(folder), "translate_bytes", "--image", str(photo),
                               "--port", str(port), "--out", str(tmp_path / "out")]) == 0
-        assert paths == ["/v1/models/pix2pix_facades:predict"]
-        written = tmp_path / "out" / "pix2pix_facades_translate_bytes_0.png"
+        assert paths == [f"/v1/models/{name}:predict"]
+        written = tmp_path / "out" / f"{name}_translate_bytes_0.png"
         assert f"wrote {written} (image_bytes, " in capsys.readouterr().out
         assert written.read_bytes() == zoo.load(folder).translate_bytes([photo.read_bytes()])[0]
         # The server's refusal, as one line.
@@ -259,7 +270,7 @@ def test_the_client_translates_an_image_file_over_rest(exports, tmp_path, capsys
         # An entry's folder of versions, and one of them.
         assert client().main([str(folder.parent), "translate_bytes", "--image", str(text),
                               "--port", str(port), "--version", "1"]) == 2
-        assert paths[-1] == "/v1/models/pix2pix_facades/versions/1:predict"
+        assert paths[-1] == f"/v1/models/{name}/versions/1:predict"
         error = capsys.readouterr().err
         assert error.startswith("error: TF Serving refused translate_bytes(): ") and \
             "neither a JPEG nor a PNG image" in error
@@ -269,30 +280,29 @@ def test_the_client_draws_a_png_grid_over_rest(exports, tmp_path, capsys):
     folder = exports["cgan"]
     with rest_server(folder) as (port, _):
         assert client().main([str(folder), "sample_png", "--count", "5", "--seed", "2",
-                              "--label", "4", "--port", str(port), "--out", str(tmp_path)]) == 0
-    written = tmp_path / "cgan_mnist_sample_png.png"
-    assert written.read_bytes() == zoo.load(folder).sample_png(count=5, seed=2, label=4)
+                              "--label", "3", "--port", str(port), "--out", str(tmp_path)]) == 0
+    model = zoo.load(folder)
+    written = tmp_path / f"{model.name}_sample_png.png"
+    assert written.read_bytes() == model.sample_png(count=5, seed=2, label=3)
     assert capsys.readouterr().out.startswith(f"wrote {written} (png_bytes, ")
 
 
 def test_the_client_saves_array_outputs_as_npy(exports, tmp_path, capsys):
     folder = exports["vae"]
+    model = zoo.load(folder)
+    # A file larger than the input's fixed size is resized as zoo.images.read_image does.
+    digit = tmp_path / "digit.png"
+    digit.write_bytes(png(np.random.default_rng(0).integers(0, 256, (28, 28, 1), np.uint8)))
     with rest_server(folder) as (port, _):
-        assert client().main([str(folder), "encode", "--images", str(_image_file(tmp_path)),
+        assert client().main([str(folder), "encode", "--images", str(digit),
                               "--port", str(port), "--out", str(tmp_path)]) == 0
-    images = tf.io.decode_png(_image_file(tmp_path).read_bytes()).numpy()[None] / np.float32(255)
-    expected = zoo.load(folder).encode(images)
+    height, width, channels = model.signatures["encode"].inputs[0].shape[1:]
+    expected = model.encode(read_image(digit, channels, (height, width))[None])
     for name in ("mean", "log_variance"):
-        np.testing.assert_allclose(np.load(tmp_path / f"vae_mnist_encode_{name}.npy"),
+        np.testing.assert_allclose(np.load(tmp_path / f"{model.name}_encode_{name}.npy"),
                                    expected[name], atol=1e-5)
-    assert "(mean: float32 of shape (1, 2), values " in capsys.readouterr().out
-
-
-def _image_file(folder: Path) -> Path:
-    path = folder / "digit.png"
-    if not path.exists():
-        path.write_bytes(png(np.random.default_rng(0).integers(0, 256, (28, 28, 1), np.uint8)))
-    return path
+    assert f"(mean: float32 of shape {expected['mean'].shape}, values " in (
+        capsys.readouterr().out)
 
 
 def test_the_client_dry_run_prints_the_request(exports, capsys):
@@ -300,7 +310,7 @@ def test_the_client_dry_run_prints_the_request(exports, capsys):
     assert client().main([str(folder), "sample_png", "--count", "3", "--seed", "1", "--label",
                           "2", "--host", "gpu-box", "--dry-run"]) == 0
     url, body = capsys.readouterr().out.splitlines()
-    assert url == "POST http://gpu-box:8501/v1/models/cgan_mnist:predict"
+    assert url == f"POST http://gpu-box:8501/v1/models/{zoo.load(folder).name}:predict"
     assert json.loads(body) == {"signature_name": "sample_png",
                                 "inputs": {"count": 3, "seed": 1, "label": 2}}
 
@@ -312,6 +322,10 @@ def test_the_client_says_what_is_wrong_in_one_line(exports, capsys):
     assert capsys.readouterr().err == ("error: sample_png() expects 'count': number of images to "
                                        "draw, int32 of shape () with values in [1, 4096]; got a "
                                        "minimum of 0.\n")
+    missing = Path(folder).parent / "missing.png"
+    assert client().main([str(exports["vae"]), "encode", "--images", str(missing),
+                          "--dry-run"]) == 2
+    assert capsys.readouterr().err == f"error: {missing} does not exist; pass a JPEG or PNG file.\n"
     with socket_without_server() as port:
         assert client().main([folder, "sample", "--count", "1", "--seed", "1", "--label", "2",
                               "--port", str(port)]) == 2
@@ -361,6 +375,6 @@ def test_the_client_over_grpc(exports, tmp_path, capsys):
     finally:
         server.stop(None)
         stand_in.close()
-    written = tmp_path / "vae_mnist_sample_png.png"
+    written = tmp_path / f"{zoo.load(folder).name}_sample_png.png"
     assert written.read_bytes() == zoo.load(folder).sample_png(count=4, seed=0)
     assert capsys.readouterr().out.startswith(f"wrote {written}")

@@ -7,7 +7,8 @@ functions here build those requests from the declarations in an export's
 `zoo.json`, so any signature of any entry is reachable without code of its own,
 and check the values the way `zoo.load` does before anything is sent. REST needs
 only the standard library; gRPC needs the optional `tensorflow-serving-api`
-package.
+package. examples/serving_client.py is the command line over them, one flag per
+input.
 
 JSON has no bytes: string inputs travel as `{"b64": ...}`, which TF Serving
 decodes for any string input, and it sends a string output that way when its name
@@ -29,23 +30,19 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import base64
 import dataclasses
-import io
 import json
 import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from zoo.errors import ConfigurationError, ZooError
-from zoo.images import write_atomically
 from zoo.input_checks import check_inputs
-from zoo.signatures import Signature, TensorInput
+from zoo.signatures import Signature
 
 REST_PORT = 8501
 GRPC_PORT = 8500
@@ -234,8 +231,9 @@ def post_json(url: str, body: dict[str, Any], timeout: float = 60.0) -> dict[str
         text = error.read()
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise ServingError(f"Cannot reach TF Serving at {url} ({reason}); start it (see the "
-                           "README's 'Serving with TF Serving') or pass --host/--port.") from None
+        raise ServingError(f"Cannot reach TF Serving at {url} ({reason}); start it (see "
+                           "docs/serving.md, 'Serving with TF Serving') or pass --host/--port."
+                           ) from None
     try:
         return json.loads(text)
     except ValueError:
@@ -318,132 +316,3 @@ def call_grpc(request: Any, host: str = "localhost", port: int = GRPC_PORT,
             raise ServingError(f"TF Serving at {host}:{port} answered "
                                f"{request.model_spec.signature_name}() with {error.code().name}: "
                                f"{error.details()}") from None
-
-
-def _image_input(spec: TensorInput) -> bool:
-    """Whether an input is a batch of images: encoded bytes, or NHWC floats in [0, 1]."""
-    if spec.dtype == "string":
-        return spec.batched
-    return (len(spec.shape) == 4 and spec.batched and spec.shape[-1] in (1, 3)
-            and (spec.minimum, spec.maximum) == (0.0, 1.0))
-
-
-def input_parser(signature: Signature, prog: str | None = None) -> argparse.ArgumentParser:
-    """Command-line flags for a signature's inputs, one `--NAME` per input.
-
-    Image inputs take image files (`--image` also names the first of them); string
-    inputs send the files' bytes, float image inputs their pixels. Other inputs
-    take a JSON value (`4`, `[[0.1, 0.2]]`) or a `.npy` file.
-    """
-    parser = argparse.ArgumentParser(prog=prog, description=f"{signature.name}(): "
-                                     f"{signature.description}")
-    aliased = False
-    for spec in signature.inputs:
-        flags = [f"--{spec.name}"]
-        if "_" in spec.name:
-            flags.append(f"--{spec.name.replace('_', '-')}")
-        if _image_input(spec):
-            if not aliased and "--image" not in flags:
-                flags.append("--image")
-            aliased = True
-            parser.add_argument(*flags, dest=spec.name, nargs="+", required=True,
-                                metavar="FILE", help=f"{spec.description} (image files)")
-        else:
-            parser.add_argument(*flags, dest=spec.name, required=True, metavar="VALUE",
-                                help=f"{spec.expected()} (JSON, or a .npy file)")
-    return parser
-
-
-def _read_file(path: str) -> bytes:
-    try:
-        return Path(path).expanduser().read_bytes()
-    except OSError as error:
-        raise ConfigurationError(f"Cannot read {path}: {error.strerror or error}.") from None
-
-
-def _decode_images(spec: TensorInput, paths: list[str]) -> np.ndarray:
-    """Image files as an NHWC float batch in [0, 1], with the declared channels, resized to
-    the declared height and width when the input fixes them."""
-    import tensorflow as tf
-
-    if len(paths) == 1 and paths[0].endswith(".npy"):
-        return np.load(paths[0])
-    height, width, channels = spec.shape[1:]
-    images = []
-    for path in paths:
-        try:
-            image = tf.io.decode_image(_read_file(path), channels=channels,
-                                       expand_animations=False)
-        except tf.errors.InvalidArgumentError:
-            raise ConfigurationError(f"{path} is not an image TensorFlow decodes (JPEG, PNG, "
-                                     "GIF, BMP or WebP).") from None
-        image = tf.cast(image, tf.float32) / 255.0
-        if height is not None and width is not None:
-            image = tf.clip_by_value(tf.image.resize(image, [height, width], antialias=True),
-                                     0.0, 1.0)
-        images.append(image.numpy())
-    if len({image.shape for image in images}) > 1:
-        raise ConfigurationError(f"The images for {spec.name!r} have different sizes "
-                                 f"({', '.join(str(image.shape[:2]) for image in images)}); "
-                                 "send images of one size, or use a *_bytes signature.")
-    return np.stack(images)
-
-
-def read_inputs(signature: Signature, arguments: dict[str, Any]) -> dict[str, Any]:
-    """The values of a signature's inputs from `input_parser`'s parsed flags.
-
-    Raises:
-        zoo.errors.ConfigurationError: a file cannot be read or decoded, or a value
-            is neither JSON nor a `.npy` file.
-    """
-    values = {}
-    for spec in signature.inputs:
-        given = arguments[spec.name]
-        if spec.dtype == "string" and spec.batched:
-            values[spec.name] = [_read_file(path) for path in given]
-        elif _image_input(spec):
-            values[spec.name] = _decode_images(spec, given)
-        elif given.endswith(".npy"):
-            values[spec.name] = np.load(given)
-        else:
-            try:
-                values[spec.name] = json.loads(given)
-            except ValueError:
-                raise ConfigurationError(f"--{spec.name} {given!r} is neither JSON nor a .npy "
-                                         "file.") from None
-    return values
-
-
-def save_outputs(outputs: dict[str, Any], folder: str | os.PathLike, stem: str) -> list[str]:
-    """Writes each output to `folder`: PNG bytes as `.png` files (one per example), anything
-    else as a `.npy` file.
-
-    Args:
-        outputs: the outputs by name, as `read_rest_response` or `read_grpc_response`
-            return them.
-        folder: where to write.
-        stem: the start of each file name, e.g. `vae_mnist_sample_png`.
-
-    Returns:
-        One line per file written, saying what it holds.
-    """
-    folder = Path(folder)
-    lines = []
-    for name, value in outputs.items():
-        prefix = stem if len(outputs) == 1 else f"{stem}_{name}"
-        if isinstance(value, bytes) or (isinstance(value, np.ndarray) and value.dtype == object):
-            items = [value] if isinstance(value, bytes) else list(value)
-            for index, data in enumerate(items):
-                suffix = ".png" if data.startswith(b"\x89PNG") else ".bin"
-                path = folder / (f"{prefix}{suffix}" if isinstance(value, bytes)
-                                 else f"{prefix}_{index}{suffix}")
-                write_atomically(path, data)
-                lines.append(f"wrote {path} ({name}, {len(data)} bytes)")
-        else:
-            buffer = io.BytesIO()
-            np.save(buffer, value)
-            path = write_atomically(folder / f"{prefix}.npy", buffer.getvalue())
-            summary = (f", values {value.min():.4g} to {value.max():.4g}" if value.size
-                       and value.dtype.kind in "iuf" else "")
-            lines.append(f"wrote {path} ({name}: {value.dtype} of shape {value.shape}{summary})")
-    return lines

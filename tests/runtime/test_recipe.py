@@ -19,6 +19,7 @@ import tensorflow as tf
 import zoo
 from zoo.errors import RunError
 from zoo.registry import get_entry
+from zoo.runtime.callbacks import SampleGrid
 from zoo.runtime.cli import build_parser, parse_args
 from zoo.runtime.train import RunDirectory, main, train
 from helpers import REPO, write_paired_folder
@@ -230,22 +231,24 @@ def test_a_mirrored_run_trains_checkpoints_logs_and_exports(tmp_path, mnist_idx_
     assert not (tmp_path / "other").exists()
 
 
-@pytest.mark.parametrize("entry, epochs, extra", [
-    # One network, constant learning rate: a finished run given a larger --epochs trains on.
-    ("vae_mnist", 10, ()),
-    # Four networks, two optimizers, a decaying schedule and the image pools, which must be
-    # restored for the discriminators to see the same images as in the uninterrupted run; the
-    # schedule is defined by --epochs, so a finished run is not lengthened.
-    ("cyclegan_mnist_restyle", 6, ("--train-split", "train", "--validation-split", "test",
-                                    "--filters", "2", "--residual-blocks", "1")),
-])
-def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_trains_on_only_if_asked(
-        tmp_path, mnist_idx_dir, entry, epochs, extra):
-    args = _small_run(mnist_idx_dir, tmp_path, "--epochs", str(epochs), *extra)
+def _start(*args: str, entry: str = "vae_mnist") -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(RECIPES / f"{entry}.py"), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_trains_on_if_asked(
+        tmp_path, mnist_idx_dir, capsys, request):
+    # vae_mnist: one network, a constant learning rate, so a finished run given a larger
+    # --epochs trains on. Ten epochs: the kill comes at the first checkpoint, well before the
+    # end. The uninterrupted run to compare with trains alongside, on the other core.
+    epochs = 10
+    args = _small_run(mnist_idx_dir, tmp_path, "--epochs", str(epochs))
+    straight = _start(*args, "--out", str(tmp_path / "straight"), "--export-dir",
+                      str(tmp_path / "straight-exported"))
+    request.addfinalizer(straight.kill)  # a no-op once it has finished
     index = tmp_path / "run" / "checkpoints" / "checkpoint"
-    process = subprocess.Popen([sys.executable, str(RECIPES / f"{entry}.py"), *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3"})
+    process = _start(*args)
     deadline = time.monotonic() + 240
     while not index.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -255,47 +258,106 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_trains_on_o
     assert 1 <= saved < epochs, "the first run should have been killed mid-training"
     assert not (tmp_path / "exported").exists()
 
-    resumed = _recipe(*args, entry=entry)
+    resumed = _recipe(*args)
     assert resumed.returncode == 0, resumed.stderr
     assert f"({saved} epoch{'s' if saved > 1 else ''} done)" in resumed.stderr
     trained = [int(number)
                for number in re.findall(rf"^Epoch (\d+)/{epochs}", resumed.stderr, re.M)]
     assert trained == list(range(saved + 1, epochs + 1))
-    export = tmp_path / "exported" / entry / "1"
+    export = tmp_path / "exported" / "vae_mnist" / "1"
     assert (export / "saved_model.pb").is_file()
     assert resumed.stdout == f"{export}\n"  # the result alone; progress is on stderr
 
-    again = _recipe(*args, entry=entry)
-    assert again.returncode == 0 and "nothing to do" in again.stderr
-    # Only a run with constant learning rates is offered a larger --epochs.
-    assert ("a larger --epochs trains on" in again.stderr) == (
-        get_entry(entry).schedule == "constant")
-    assert "Epoch" not in again.stderr and again.stdout == f"{export}\n"
-    assert sorted(path.name for path in (tmp_path / "exported" / entry).iterdir()) == ["1"]
-
-    longer = _recipe(*args, "--epochs", str(epochs + 1), entry=entry)
-    if get_entry(entry).schedule == "constant":
-        assert longer.returncode == 0, longer.stderr
-        assert re.findall(r"^Epoch (\d+)/", longer.stderr, re.M) == [str(epochs + 1)]
-        assert longer.stdout == f"{export.parent / '2'}\n"
-    else:
-        assert longer.returncode == 2 and longer.stdout == ""
-        assert longer.stderr.strip().splitlines() == [
-            f"error: --out {tmp_path / 'run'} holds a run of {epochs} epochs, and {entry}'s "
-            "learning rates decay linearly to zero over the second half of --epochs, so the run "
-            f"cannot be lengthened or shortened; resume with --epochs {epochs}, or train a new "
-            "run (another --out)."]
-        assert sorted(path.name for path in export.parent.iterdir()) == ["1"]
-
     # The interrupted run trained exactly what an uninterrupted one trains, bit for bit.
-    straight = _recipe(*args, "--out", str(tmp_path / "straight"), "--export-dir",
-                       str(tmp_path / "straight-exported"), entry=entry)
-    assert straight.returncode == 0, straight.stderr
-    resumed_weights = _exported_weights(tmp_path / "exported" / entry / "1")
-    straight_weights = _exported_weights(tmp_path / "straight-exported" / entry / "1")
+    straight_out, straight_err = straight.communicate(timeout=300)
+    assert straight.returncode == 0, straight_err
+    resumed_weights = _exported_weights(export)
+    straight_weights = _exported_weights(tmp_path / "straight-exported" / "vae_mnist" / "1")
     assert resumed_weights.keys() == straight_weights.keys() and len(resumed_weights) > 10
     for name, values in resumed_weights.items():
         np.testing.assert_array_equal(values, straight_weights[name], err_msg=name)
+
+    # What follows reads and writes the run folder alone: in this process, which has
+    # TensorFlow loaded already.
+    capsys.readouterr()
+    assert main("vae_mnist", args) == 0
+    again = capsys.readouterr()
+    assert "nothing to do (a larger --epochs trains on" in again.err
+    assert "Epoch" not in again.err and again.out == f"{export}\n"
+    assert sorted(path.name for path in export.parent.iterdir()) == ["1"]
+
+    assert main("vae_mnist", [*args, "--epochs", str(epochs + 1)]) == 0
+    longer = capsys.readouterr()
+    assert re.findall(r"^Epoch (\d+)/", longer.err, re.M) == [str(epochs + 1)]
+    assert longer.out == f"{export.parent / '2'}\n"
+
+
+class _InterruptedAfterTheFirstEpoch(SampleGrid):
+    """The run's last callback, which presses Ctrl-C once the first epoch is checkpointed."""
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_end(epoch, logs)
+        if epoch == 0:
+            raise KeyboardInterrupt
+
+
+def _power_cut(*args, **kwargs) -> None:
+    raise RuntimeError("power cut")
+
+
+def _checkpoint_values(path: str) -> dict[str, np.ndarray]:
+    """Every saved value of a checkpoint: weights, optimizer slots and steps, training state."""
+    reader = tf.train.load_checkpoint(path)
+    return {key: np.asarray(reader.get_tensor(key))
+            for key in reader.get_variable_to_shape_map() if key != "_CHECKPOINTABLE_OBJECT_GRAPH"}
+
+
+def test_an_interrupted_run_with_a_decaying_schedule_resumes_exactly_and_keeps_its_epochs(
+        tmp_path, mnist_idx_dir, monkeypatch, capsys):
+    # Four networks, two optimizers, a learning rate decaying over the second epoch and the
+    # image pools, which must be restored for the discriminators to see the same images as in
+    # the uninterrupted run; the schedule is defined by --epochs, so a finished run is not
+    # lengthened. The smallest model, in this process: the kill itself is the test above.
+    entry, epochs = "cyclegan_mnist_restyle", 2
+    args = _small_run(mnist_idx_dir, tmp_path, "--epochs", str(epochs), "--train-split",
+                      "train", "--validation-split", "test", "--filters", "2",
+                      "--residual-blocks", "1")
+    with monkeypatch.context() as patch:
+        patch.setattr("zoo.runtime.train.SampleGrid", _InterruptedAfterTheFirstEpoch)
+        assert main(entry, args) == 130
+    assert "interrupted; the last checkpoint (1 epoch done) is kept" in capsys.readouterr().err
+    assert main(entry, args) == 0
+    resumed = capsys.readouterr()
+    assert "(1 epoch done)" in resumed.err
+    assert re.findall(r"^Epoch (\d+)/", resumed.err, re.M) == ["2"]
+    export = tmp_path / "exported" / entry / "1"
+    assert resumed.out == f"{export}\n"
+
+    assert main(entry, args) == 0
+    again = capsys.readouterr()
+    assert "nothing to do (another --out trains again)" in again.err
+    assert again.out == f"{export}\n"
+    assert main(entry, [*args, "--epochs", str(epochs + 1)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"error: --out {tmp_path / 'run'} holds a run of {epochs} epochs, and {entry}'s "
+        "learning rates decay linearly to zero over the second half of --epochs, so the run "
+        f"cannot be lengthened or shortened; resume with --epochs {epochs}, or train a new "
+        "run (another --out)."]
+    assert sorted(path.name for path in export.parent.iterdir()) == ["1"]
+
+    # The whole training state at the end equals the uninterrupted run's, bit for bit; that
+    # run's export would add nothing, so it stops before it.
+    with monkeypatch.context() as patch:
+        patch.setattr("zoo.runtime.train.export_model", _power_cut)
+        with pytest.raises(RuntimeError, match="power cut"):
+            main(entry, [*args, "--out", str(tmp_path / "straight")])
+    resumed_state, straight_state = (
+        _checkpoint_values(str(tmp_path / run / "checkpoints" / f"ckpt-{epochs}"))
+        for run in ("run", "straight"))
+    assert resumed_state.keys() == straight_state.keys()
+    assert sum("pool" in key for key in straight_state) >= 2 and len(straight_state) > 50
+    for key, values in straight_state.items():
+        np.testing.assert_array_equal(resumed_state[key], values, err_msg=key)
 
 
 def _exported_weights(version: Path) -> dict[str, np.ndarray]:

@@ -18,9 +18,11 @@ where it is cached) and then looks at `--count` images drawn from the export:
 - for a class-conditional export, which draws the same number of images of
   each class, the classifier's accuracy against the requested classes.
 
-Run from the repository root (reads ../shared/data by default: the first 8,000
-images of the MNIST test split train the classifier, the last 2,000 are the
-held-out real images):
+The classifier, its cache, the draws and the figures are `zoo.evaluation`'s
+(`classifiers`, `cache`, `sampling`, `coverage`, `frechet`); this script reads
+the data, reports and records. Run from the repository root (reads
+../shared/data by default: the first 8,000 images of the MNIST test split train
+the classifier, the last 2,000 are the held-out real images):
 
     python benchmarks/gan_quality.py --entry dcgan_mnist
 """
@@ -28,44 +30,28 @@ held-out real images):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import keras
 import numpy as np
 
 import zoo
 from zoo.data import load_mnist
 from zoo.errors import ConfigurationError, ZooError
+from zoo.evaluation.cache import CLASSIFIER_FILE
+from zoo.evaluation.classifiers import (DIGIT_CLASSES, DIGIT_IMAGE_SHAPE, classify,
+                                        load_or_train_digit_classifier)
+from zoo.evaluation.coverage import class_shares, reverse_kl_to_uniform
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
+from zoo.evaluation.sampling import is_conditional, sample_images
 from zoo.export import record_evaluation
-from zoo.images import write_atomically
-from zoo.loading import ExportedModel
 from zoo.paths import model_argument
 from zoo.registry import ENTRIES
 
-NUM_CLASSES = 10
-IMAGE_SHAPE = (28, 28, 1)
-FEATURE_LAYER = "features"
-CLASSIFIER_FILE = "classifier.keras"
-# Provenance of the cached classifier: a cache trained on other data or settings would
-# silently change the feature space, and with it every Fréchet distance.
-CLASSIFIER_RECORD = "classifier.json"
-# Bumped whenever build_classifier changes, so an older cached classifier is not reused.
-CLASSIFIER_ARCHITECTURE = "cnn32-64-64-dense128-v1"
-CLASSIFIER_SEED = 0
-PREDICT_BATCH = 500
 GAN_ENTRIES = sorted(name for name, entry in ENTRIES.items()
                      if entry.family == "gan" and entry.data.dataset == "mnist")
-
-
-class ClassifierCacheError(ZooError):
-    """The cached classifier was trained on other data or with other settings."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -104,257 +90,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def build_classifier(num_classes: int = NUM_CLASSES, feature_units: int = 128,
-                     image_shape: tuple[int, int, int] = IMAGE_SHAPE) -> keras.Model:
-    """A small MNIST CNN whose penultimate dense layer, `features`, is the feature space.
-
-    Args:
-        num_classes: number of softmax outputs.
-        feature_units: width of the `features` layer (ReLU), the space the Fréchet
-            distance is computed in.
-        image_shape: (height, width, channels) of the images: greyscale MNIST by
-            default, (28, 28, 3) for digits in colour.
-
-    Returns:
-        An uncompiled functional model from (batch, *image_shape) images in [0, 1] to
-        class probabilities.
-
-    Example:
-        >>> build_classifier().get_layer("features").units
-        128
-        >>> build_classifier(image_shape=(28, 28, 3)).input_shape
-        (None, 28, 28, 3)
-    """
-    inputs = keras.Input(tuple(image_shape), name="images")
-    x = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
-    x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
-    x = keras.layers.MaxPooling2D()(x)
-    x = keras.layers.Conv2D(64, 3, padding="same", activation="relu")(x)
-    x = keras.layers.Flatten()(x)
-    x = keras.layers.Dropout(0.25)(x)
-    features = keras.layers.Dense(feature_units, activation="relu", name=FEATURE_LAYER)(x)
-    x = keras.layers.Dropout(0.5)(features)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="mnist_classifier")
-
-
-def _to_unit(images: np.ndarray) -> np.ndarray:
-    return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else \
-        images.astype(np.float32)
-
-
-def _training_record(images: np.ndarray, labels: np.ndarray, epochs: int,
-                     batch_size: int) -> dict:
-    digest = hashlib.sha256(np.ascontiguousarray(images).tobytes())
-    digest.update(np.ascontiguousarray(labels, np.int64).tobytes())
-    return {"architecture": CLASSIFIER_ARCHITECTURE, "train_images": int(len(images)),
-            "train_data_sha256": digest.hexdigest(), "epochs": epochs,
-            "batch_size": batch_size, "seed": CLASSIFIER_SEED}
-
-
-def load_or_train_classifier(run_dir: str | os.PathLike, images: np.ndarray, labels: np.ndarray,
-                             epochs: int, batch_size: int, run_dir_flag: str = "--run-dir"
-                             ) -> tuple[keras.Model, bool]:
-    """The classifier cached in `run_dir`, or one trained now and cached there.
-
-    The model is written under a temporary name in `run_dir` and renamed into place, so
-    a crash or a concurrent run never leaves half a file. Beside it, `classifier.json`
-    records what it was trained on (a hash of the images and labels) and how.
-
-    Args:
-        run_dir: the folder holding `classifier.keras`; created when missing.
-        images: training images, (N, 28, 28, 1) uint8 in [0, 255] or float in [0, 1];
-            the classifier takes images of their shape, (N, 28, 28, 3) for colour.
-        labels: their digits, (N,).
-        epochs: training epochs.
-        batch_size: training batch.
-        run_dir_flag: the command-line flag that sets `run_dir`, named in the error.
-
-    Returns:
-        `(classifier, trained_now)`.
-
-    Raises:
-        ClassifierCacheError: the cached classifier was trained on other images or with
-            other settings.
-
-    Example:
-        >>> model, trained = load_or_train_classifier("runs/gan_quality", *load_mnist(
-        ...     "test[:8000]", "../shared/data/mnist"), epochs=10, batch_size=64)  # doctest: +SKIP
-    """
-    run_dir = Path(run_dir)
-    wanted = _training_record(images, labels, epochs, batch_size)
-    cached = cached_classifier(run_dir, wanted, run_dir_flag)
-    if cached is not None:
-        return cached, False
-
-    keras.utils.set_random_seed(CLASSIFIER_SEED)
-    classifier = build_classifier(image_shape=images.shape[1:])
-    classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
-                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    progress = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
-        f"  classifier epoch {epoch + 1}/{epochs}: loss {logs['loss']:.4f}, training accuracy "
-        f"{logs['accuracy']:.4f}", flush=True))
-    classifier.fit(_to_unit(images), labels, epochs=epochs, batch_size=batch_size, verbose=0,
-                   callbacks=[progress])
-    save_classifier(classifier, run_dir, wanted)
-    return classifier, True
-
-
-def cached_classifier(run_dir: Path, wanted: dict, run_dir_flag: str) -> keras.Model | None:
-    """The classifier cached in `run_dir` if its record matches `wanted`; None if there is
-    none, or no readable record (a classifier of unknown provenance, to be replaced).
-
-    Raises:
-        ClassifierCacheError: the record differs from `wanted`; the message names what
-            differs and `run_dir_flag`, the flag that picks another folder.
-    """
-    path = run_dir / CLASSIFIER_FILE
-    if not path.is_file():
-        return None
-    try:
-        cached = json.loads((run_dir / CLASSIFIER_RECORD).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(cached, dict):
-        return None
-    differing = sorted(key for key in wanted if cached.get(key) != wanted[key])
-    if differing:
-        described = ", ".join(f"{key} {cached.get(key)!r} (this run: {wanted[key]!r})"
-                              for key in differing)
-        raise ClassifierCacheError(
-            f"the cached classifier {path} was trained with {described}; pass another "
-            f"{run_dir_flag}, or delete it to train a new one.")
-    return keras.models.load_model(path, compile=False)
-
-
-def save_classifier(classifier: keras.Model, run_dir: Path, record: dict) -> None:
-    """The classifier and its record written into `run_dir` under temporary names and
-    renamed into place, so a crash or a concurrent run never leaves half a file."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path, record_path = run_dir / CLASSIFIER_FILE, run_dir / CLASSIFIER_RECORD
-    handle, temporary = tempfile.mkstemp(dir=run_dir, prefix=f".{CLASSIFIER_FILE}.",
-                                         suffix=".keras")
-    os.close(handle)
-    try:
-        classifier.save(temporary)
-        # mkstemp makes the file private; the cache is meant to be shared by later runs.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    write_atomically(record_path, (json.dumps(record, indent=2) + "\n").encode())
-    record_path.chmod(0o644)
-
-
-def classify(classifier: keras.Model, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The classifier's penultimate features and class probabilities for images.
-
-    Args:
-        classifier: a model from `build_classifier` (trained or loaded), or any model
-            with a `features` layer and class probabilities as its output.
-        images: images of the classifier's input shape ((N, 28, 28, 1) for MNIST),
-            uint8 in [0, 255] or float in [0, 1].
-
-    Returns:
-        `(features, probabilities)`, float32 of shapes (N, feature units) and (N, classes).
-
-    Example:
-        >>> features, probabilities = classify(build_classifier(), np.zeros((2, 28, 28, 1)))
-        >>> features.shape, probabilities.shape
-        ((2, 128), (2, 10))
-    """
-    both = keras.Model(classifier.inputs,
-                       [classifier.get_layer(FEATURE_LAYER).output, classifier.outputs[0]])
-    features, probabilities = both.predict(_to_unit(images), batch_size=PREDICT_BATCH, verbose=0)
-    return np.asarray(features), np.asarray(probabilities)
-
-
-def is_conditional(exported: ExportedModel) -> bool:
-    """Whether an export's `sample` signature takes the class to draw (`label`).
-
-    Args:
-        exported: a loaded GAN export.
-
-    Returns:
-        True for a class-conditional export.
-
-    Example:
-        >>> is_conditional(zoo.load("cgan_mnist"))  # doctest: +SKIP
-        True
-    """
-    return any(spec.name == "label" for spec in exported.signatures["sample"].inputs)
-
-
-def sample_images(exported: ExportedModel, count: int, seed: int,
-                  chunk: int = 1000) -> tuple[np.ndarray, np.ndarray | None]:
-    """Draws images from a GAN export through `sample`, in chunks.
-
-    Call i (counted from 0 over the whole draw) uses seed `seed + i`, so no two calls
-    share latent vectors. A class-conditional export draws `count // classes` images of
-    each class.
-
-    Args:
-        exported: a loaded GAN export with `sample(count, seed[, label])`.
-        count: images to draw (in total, over all classes).
-        seed: seed of the first call.
-        chunk: images per call; capped by the signature's largest `count`.
-
-    Returns:
-        `(images, labels)`: float32 (n, H, W, C) images in [0, 1], and for a conditional
-        export the requested class of each (int64), else None.
-
-    Raises:
-        ValueError: a conditional export asked for fewer images than it has classes.
-
-    Example:
-        >>> images, labels = sample_images(zoo.load("dcgan_mnist"), 100, seed=0)  # doctest: +SKIP
-        >>> images.shape, labels  # doctest: +SKIP
-        ((100, 28, 28, 1), None)
-    """
-    inputs = {spec.name: spec for spec in exported.signatures["sample"].inputs}
-    if inputs["count"].maximum is not None:
-        chunk = min(chunk, int(inputs["count"].maximum))
-    if "label" in inputs:
-        classes = int(inputs["label"].maximum) + 1
-        if count < classes:
-            raise ConfigurationError(f"--count must be at least {classes}, one image per class "
-                                     f"of the conditional export; got {count}.")
-        requests = [(label, count // classes) for label in range(classes)]
-    else:
-        requests = [(None, count)]
-    images, labels, call = [], [], 0
-    for label, total in requests:
-        for start in range(0, total, chunk):
-            size = min(chunk, total - start)
-            arguments = (size, seed + call) if label is None else (size, seed + call, label)
-            images.append(np.asarray(exported.sample(*arguments), np.float32))
-            labels.append(np.full(size, -1 if label is None else label, np.int64))
-            call += 1
-    conditional = requests[0][0] is not None
-    return np.concatenate(images), np.concatenate(labels) if conditional else None
-
-
-def reverse_kl_to_uniform(shares: np.ndarray) -> float:
-    """KL(p || uniform) = sum_k p_k log(K p_k) in nats, with 0 log 0 = 0.
-
-    Args:
-        shares: a distribution over K classes.
-
-    Returns:
-        The divergence, 0 for the uniform distribution and log K for a single class.
-
-    Example:
-        >>> round(reverse_kl_to_uniform(np.array([1.0, 0.0, 0.0, 0.0])), 4)  # log 4
-        1.3863
-    """
-    shares = np.asarray(shares, np.float64)
-    present = shares[shares > 0]
-    # Gibbs' inequality makes it >= 0; rounding near the uniform can dip below.
-    return float(max(np.sum(present * np.log(len(shares) * present)), 0.0))
-
-
 def _load_inputs(args: argparse.Namespace):
     exported = zoo.load(model_argument(args.model or args.entry, writing=args.update_metadata))
     if exported.name != args.entry:
@@ -383,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(held_images)} images of {args.held_out_split}, from {args.data_dir}",
               flush=True)
         classifier_start = time.perf_counter()
-        classifier, trained_now = load_or_train_classifier(
+        classifier, trained_now = load_or_train_digit_classifier(
             args.run_dir, train_images, train_labels, args.classifier_epochs,
             args.classifier_batch_size)
     except ZooError as error:
@@ -409,17 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if images.shape[1:] != IMAGE_SHAPE:
+    if images.shape[1:] != DIGIT_IMAGE_SHAPE:
         print(f"error: {exported.path} makes images of shape {images.shape[1:]}, not the "
-              f"MNIST {IMAGE_SHAPE}.", file=sys.stderr)
+              f"MNIST {DIGIT_IMAGE_SHAPE}.", file=sys.stderr)
         return 2
-    per_class = f" ({len(images) // NUM_CLASSES} per class)" if conditional else ""
+    per_class = f" ({len(images) // DIGIT_CLASSES} per class)" if conditional else ""
     print(f"generated: {len(images)} images{per_class} from {exported.path}, seeds from "
           f"{args.seed}")
 
     features, probabilities = classify(classifier, images)
     predicted = probabilities.argmax(axis=1)
-    shares = np.bincount(predicted, minlength=NUM_CLASSES) / len(predicted)
+    shares = class_shares(predicted, DIGIT_CLASSES)
     kl = reverse_kl_to_uniform(shares)
     confidence = float(probabilities.max(axis=1).mean())
     held_statistics = feature_statistics(held_features)
@@ -427,16 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     floor = frechet_distance(*feature_statistics(train_features), *held_statistics)
     if conditional:
         class_accuracy = [float(np.mean(predicted[requested == digit] == digit))
-                          for digit in range(NUM_CLASSES)]
+                          for digit in range(DIGIT_CLASSES)]
         accuracy = float(np.mean(predicted == requested))
 
     print(f"\n{'digit':>5} {'share':>7}" + (f" {'accuracy':>9}" if conditional else ""))
-    for digit in range(NUM_CLASSES):
+    for digit in range(DIGIT_CLASSES):
         row = f"{digit:>5} {shares[digit]:>7.3f}"
         print(row + (f" {class_accuracy[digit]:>9.3f}" if conditional else ""))
     dim = train_features.shape[1]
     print(f"\nreverse KL to uniform, KL(p_generated || uniform): {kl:.4f} nats "
-          f"(0 = every digit equally often, {np.log(NUM_CLASSES):.3f} = one digit only)")
+          f"(0 = every digit equally often, {np.log(DIGIT_CLASSES):.3f} = one digit only)")
     print(f"mean classifier confidence on generated images: {confidence:.4f}")
     if conditional:
         print(f"classifier accuracy against the requested digits: {accuracy:.4f}")

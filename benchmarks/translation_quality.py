@@ -37,7 +37,9 @@
 
 A cached classifier is reused only if its record (classifier.json: architecture,
 a hash of its training data, epochs, seed) matches this run's; a cache trained
-otherwise is refused, one without a record is replaced.
+otherwise is refused, one without a record is replaced. The classifiers, their
+cache and the figures are `zoo.evaluation`'s (`classifiers`, `cache`,
+`translation`); this script holds each entry's defaults and its report.
 
 Prints a table and, last, the figures as one JSON line; `--picture` saves the
 grid (default runs/translation_quality/<entry>.png); `--update-metadata`
@@ -56,30 +58,29 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
-import importlib.util
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 import zoo
 from zoo.data import load_examples, load_mnist
-from zoo.data.augment import resize
-from zoo.data.folders import decode_rgb
-from zoo.data.tasks import plain_rgb, restyle
+from zoo.data.tasks import restyle
 from zoo.errors import ConfigurationError, ZooError
-from zoo.evaluation.frechet import feature_statistics, frechet_distance
+from zoo.evaluation.cache import CLASSIFIER_FILE
+from zoo.evaluation.classifiers import (HORSE, ZEBRA, classify, domain_training_files,
+                                        load_or_train_digit_classifier,
+                                        load_or_train_domain_classifier)
+from zoo.evaluation.frechet import feature_statistics
+from zoo.evaluation.translation import (called, digits_of_completions, domain_figures, held_out,
+                                        inpainting_figures, mean_l1, restyle_figures,
+                                        restyle_held_out, translate)
 from zoo.export import record_evaluation
 from zoo.images import example_rows, save_png
 from zoo.paths import model_argument
-from zoo.registry import get_entry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,28 +117,9 @@ ENTRIES = {
 # The entries with an ablation: the model config key that is 0 in it, and its row's name.
 ABLATIONS = {"pix2pix_mnist_inpaint": ("lambda_gan", "L1 only (lambda_gan=0)"),
              "cyclegan_mnist_restyle": ("lambda_cycle", "cycle off (lambda_cycle=0)")}
-CHUNK = 256
-# At most this many pixels per translated chunk: 256 images of 32x32, 4 of 256x256.
-CHUNK_PIXELS = CHUNK * 32 * 32
 MNIST_CLASSIFIER_BATCH = 64
 LABEL_PRESERVATION_TARGET = 0.95
 CALLED_ZEBRA_TARGET = 0.8
-
-HORSE, ZEBRA = 0, 1
-# Bumped whenever build_domain_classifier or its training changes, so that an older
-# cache is not reused.
-DOMAIN_CLASSIFIER_ARCHITECTURE = "flip-cnn16-32-64-128-stride2-bn0.9-gap-dense128-v1"
-DOMAIN_CLASSIFIER_BATCH = 32
-DOMAIN_CLASSIFIER_SEED = 0
-
-
-def _gan_quality():
-    """The MNIST classifier of gan_quality.py, shared with it (and its cache)."""
-    spec = importlib.util.spec_from_file_location("gan_quality",
-                                                  Path(__file__).with_name("gan_quality.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 # The flags that apply to some entries only, and those entries.
@@ -225,49 +207,6 @@ def _version(model: zoo.ExportedModel) -> str:
     return f"{model.name} version {model.path.name}"
 
 
-def held_out(entry: str, split: str, data_dir: str, image_size: int) -> dict[str, np.ndarray]:
-    """The held-out examples as the model's data layer gives them (no augmentation)."""
-    examples = load_examples(get_entry(entry).data.dataset, split, data_dir)
-    return examples.held_out(len(examples), image_size)
-
-
-def restyle_held_out(split: str, data_dir: str) -> dict[str, np.ndarray]:
-    """Every digit of an MNIST split as domain A, with its label and its true answer T(a).
-
-    Returns:
-        `{"a": plain digits, "target": T(a), "label": digits}`: float32 RGB (N, 28, 28, 3)
-        in [0, 1] twice, and int64 (N,).
-    """
-    images, labels = load_mnist(split, data_dir)
-    return {"a": np.asarray(plain_rgb({"image": images, "label": labels})["image"]),
-            "target": np.asarray(restyle(images)), "label": labels}
-
-
-def translate(model: zoo.ExportedModel, inputs: np.ndarray,
-              signature: str = "translate") -> np.ndarray:
-    """The outputs of one of the model's signatures for every input, in chunks, with progress.
-
-    A chunk holds at most `CHUNK` images and `CHUNK_PIXELS` pixels, so large images
-    translate a few at a time.
-    """
-    chunk = max(1, min(CHUNK, CHUNK_PIXELS // (inputs.shape[1] * inputs.shape[2])))
-    what = "translated" if signature == "translate" else f"{signature}:"
-    outputs = []
-    for start in range(0, len(inputs), chunk):
-        outputs.append(model.call(signature, inputs[start:start + chunk]))
-        print(f"  {what} {min(start + chunk, len(inputs))}/{len(inputs)}", flush=True)
-    return np.concatenate(outputs)
-
-
-def _l1(outputs: np.ndarray, targets: np.ndarray, rows: slice = slice(None)) -> float:
-    return float(np.abs(outputs[:, rows] - targets[:, rows]).mean())
-
-
-def _share(probabilities: np.ndarray, labels: np.ndarray | int) -> float:
-    """The share of images whose most probable class is their label (or the one class)."""
-    return float(np.mean(probabilities.argmax(1) == labels))
-
-
 def _report_classifier(path: Path, trained_now: bool, epochs: int, seconds: float) -> None:
     if trained_now:
         print(f"trained the classifier for {epochs} epochs in {seconds:.0f} s, saved to {path}")
@@ -293,46 +232,28 @@ def evaluate_facades(args: argparse.Namespace, model: zoo.ExportedModel,
                      ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
     """The mean L1 of label map -> photo on the held-out pairs."""
     data, outputs = _paired_held_out(args, model)
-    l1 = round(_l1(outputs, data["target"]), 5)
+    l1 = round(mean_l1(outputs, data["target"]), 5)
     print(f"\nmean L1 to the true photo, pixel values in [0, 1]: {l1:.4f}")
     return ({"examples": int(len(outputs)), "l1": l1}, [data["input"], outputs, data["target"]],
             ["input", "output", "target"])
-
-
-def inpainting_figures(outputs: np.ndarray, data: dict[str, np.ndarray], classifier,
-                       real_statistics, script) -> dict[str, float]:
-    """L1 (whole, blanked half), classifier accuracy and Fréchet distance of completions."""
-    from zoo.data.tasks import INPAINT_FIRST_BLANK_ROW
-
-    digits = outputs[:, 2:30, 2:30]  # the 28x28 digit inside the padding
-    features, probabilities = script.classify(classifier, digits)
-    return {"l1": round(_l1(outputs, data["target"]), 5),
-            "l1_blanked_half": round(_l1(outputs, data["target"],
-                                         slice(INPAINT_FIRST_BLANK_ROW, None)), 5),
-            "accuracy": round(_share(probabilities, data["label"]), 5),
-            "frechet_distance": round(frechet_distance(*feature_statistics(features),
-                                                       *real_statistics), 3)}
 
 
 def evaluate_inpainting(args: argparse.Namespace, model: zoo.ExportedModel,
                         ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
     """L1+cGAN beside L1 only: L1, classifier accuracy and Fréchet distance of the completions."""
     data, outputs = _paired_held_out(args, model)
-    script = _gan_quality()
-    train_images, train_labels = script.load_mnist(args.classifier_train_split, args.data_dir)
-    classifier, _ = script.load_or_train_classifier(args.run_dir, train_images, train_labels,
-                                                    args.classifier_epochs,
-                                                    MNIST_CLASSIFIER_BATCH)
-    real_features, _ = script.classify(classifier, data["target"][:, 2:30, 2:30])
+    train_images, train_labels = load_mnist(args.classifier_train_split, args.data_dir)
+    classifier, _ = load_or_train_digit_classifier(args.run_dir, train_images, train_labels,
+                                                   args.classifier_epochs, MNIST_CLASSIFIER_BATCH)
+    real_features, _ = classify(classifier, digits_of_completions(data["target"]))
     real_statistics = feature_statistics(real_features)
     ablated_name = ABLATIONS[args.entry][1]
     rows = {"L1+cGAN (this model)": inpainting_figures(outputs, data, classifier,
-                                                       real_statistics, script)}
+                                                       real_statistics)}
     columns, names = [data["input"], outputs, data["target"]], ["input", "output", "target"]
     if ablation is not None:
         ablated = translate(ablation, data["input"])
-        rows[ablated_name] = inpainting_figures(ablated, data, classifier, real_statistics,
-                                                script)
+        rows[ablated_name] = inpainting_figures(ablated, data, classifier, real_statistics)
         columns.insert(1, ablated)
         names.insert(1, "L1 only")
     print(f"\n{'model':<24} {'L1':>8} {'L1 lower':>9} {'accuracy':>9} {'Fréchet':>9}")
@@ -352,50 +273,40 @@ def evaluate_inpainting(args: argparse.Namespace, model: zoo.ExportedModel,
     return result, columns, names
 
 
-def restyle_figures(outputs: np.ndarray, cycled: np.ndarray, data: dict[str, np.ndarray],
-                    classifier, script) -> dict[str, float]:
-    """L1 of a_to_b(a) to T(a), the share of a_to_b(a) called a's digit, L1 of the cycle to a."""
-    _, probabilities = script.classify(classifier, outputs)
-    return {"l1_to_true": round(_l1(outputs, data["target"]), 5),
-            "label_preservation": round(_share(probabilities, data["label"]), 5),
-            "cycle_l1": round(_l1(cycled, data["a"]), 5)}
-
-
 def evaluate_restyle(args: argparse.Namespace, model: zoo.ExportedModel,
                      ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
     """The model (and its cycle-off ablation) against T(a), the labels and the cycle."""
     data = restyle_held_out(args.split, args.data_dir)
     print(f"{_version(model)}: {len(data['a'])} held-out digits of {args.split} from "
           f"{args.data_dir}", flush=True)
-    script = _gan_quality()
     train_images, train_labels = load_mnist(args.classifier_train_split, args.data_dir)
     print(f"classifier: {len(train_images)} restyled digits of {args.classifier_train_split}",
           flush=True)
     start = time.perf_counter()
-    classifier, trained_now = script.load_or_train_classifier(
+    classifier, trained_now = load_or_train_digit_classifier(
         args.classifier_run_dir, np.asarray(restyle(train_images)), train_labels,
         args.classifier_epochs, MNIST_CLASSIFIER_BATCH, run_dir_flag="--classifier-run-dir")
-    classifier_path = Path(args.classifier_run_dir) / script.CLASSIFIER_FILE
+    classifier_path = Path(args.classifier_run_dir) / CLASSIFIER_FILE
     _report_classifier(classifier_path, trained_now, args.classifier_epochs,
                        time.perf_counter() - start)
-    _, true_probabilities = script.classify(classifier, data["target"])
-    _, plain_probabilities = script.classify(classifier, data["a"])
-    ceiling = _share(true_probabilities, data["label"])
+    _, true_probabilities = classify(classifier, data["target"])
+    _, plain_probabilities = classify(classifier, data["a"])
+    ceiling = called(true_probabilities, data["label"])
 
     outputs = translate(model, data["a"], "a_to_b")
     cycled = translate(model, outputs, "b_to_a")
     ablated_name = ABLATIONS[args.entry][1]
-    rows = {"CycleGAN (this model)": restyle_figures(outputs, cycled, data, classifier, script)}
+    rows = {"CycleGAN (this model)": restyle_figures(outputs, cycled, data, classifier)}
     columns = [data["a"], outputs, data["target"], cycled]
     names = ["a", "a_to_b(a)", "T(a)", "b_to_a(a_to_b(a))"]
     if ablation is not None:
         ablated = translate(ablation, data["a"], "a_to_b")
         ablated_cycle = translate(ablation, ablated, "b_to_a")
-        rows[ablated_name] = restyle_figures(ablated, ablated_cycle, data, classifier, script)
+        rows[ablated_name] = restyle_figures(ablated, ablated_cycle, data, classifier)
         columns.insert(3, ablated)
         names.insert(3, "cycle off a_to_b(a)")
-    identity = {"l1_to_true": round(_l1(data["a"], data["target"]), 5),
-                "label_preservation": round(_share(plain_probabilities, data["label"]), 5),
+    identity = {"l1_to_true": round(mean_l1(data["a"], data["target"]), 5),
+                "label_preservation": round(called(plain_probabilities, data["label"]), 5),
                 "cycle_l1": 0.0}
     rows["identity (a itself)"] = identity
     print(f"\n{'model':<28} {'L1 to T(a)':>10} {'labels kept':>12} {'cycle L1':>9}")
@@ -424,123 +335,6 @@ def evaluate_restyle(args: argparse.Namespace, model: zoo.ExportedModel,
     return result, columns, names
 
 
-def build_domain_classifier(image_size: int, feature_units: int = 128) -> keras.Model:
-    """A small CNN telling horses (class 0) from zebras (class 1), with a `features` layer.
-
-    Random horizontal mirroring (active in training only), four stride-2 3x3 convolutions
-    (16, 32, 64 and 128 filters, the first 5x5) with batch norm (momentum 0.9, so that its
-    statistics settle within a few short epochs) and ReLU, global average
-    pooling, then the `features` layer (ReLU), the space the Fréchet distance is
-    computed in, and a 2-way softmax.
-
-    Args:
-        image_size: height and width of the square RGB images, float in [0, 1].
-        feature_units: width of the `features` layer.
-
-    Returns:
-        An uncompiled functional model from (batch, image_size, image_size, 3) images to
-        the two class probabilities.
-
-    Example:
-        >>> model = build_domain_classifier(16)
-        >>> model.get_layer("features").units, model.output_shape
-        (128, (None, 2))
-    """
-    inputs = keras.Input((image_size, image_size, 3), name="images")
-    x = keras.layers.RandomFlip("horizontal", seed=DOMAIN_CLASSIFIER_SEED)(inputs)
-    for filters, kernel in ((16, 5), (32, 3), (64, 3), (128, 3)):
-        x = keras.layers.Conv2D(filters, kernel, strides=2, padding="same", use_bias=False)(x)
-        x = keras.layers.BatchNormalization(momentum=0.9)(x)
-        x = keras.layers.ReLU()(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    features = keras.layers.Dense(feature_units, activation="relu", name="features")(x)
-    x = keras.layers.Dropout(0.3)(features)
-    outputs = keras.layers.Dense(2, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="horse_zebra_classifier")
-
-
-def domain_training_files(split: str, data_dir: str) -> tuple[np.ndarray, np.ndarray]:
-    """The image files of a horse2zebra split: horses (A, class 0), then zebras (B, class 1)."""
-    examples = load_examples("horse2zebra", split, data_dir)
-    paths = [examples.domains[domain].features["path"] for domain in ("a", "b")]
-    labels = [np.full(len(files), label, np.int64) for files, label in zip(paths, (HORSE, ZEBRA))]
-    return np.concatenate(paths), np.concatenate(labels)
-
-
-def _files_digest(paths: np.ndarray, labels: np.ndarray) -> str:
-    """A hash of each file's folder, name, class and contents, so any change is noticed."""
-    digest = hashlib.sha256()
-    for path, label in zip(paths, labels):
-        path = Path(str(path))
-        digest.update(f"{label} {path.parent.name}/{path.name} ".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
-def _domain_training_record(paths: np.ndarray, labels: np.ndarray, image_size: int,
-                            epochs: int) -> dict:
-    return {"architecture": DOMAIN_CLASSIFIER_ARCHITECTURE, "image_size": image_size,
-            "train_files": int(len(paths)), "train_files_sha256": _files_digest(paths, labels),
-            "epochs": epochs, "batch_size": DOMAIN_CLASSIFIER_BATCH,
-            "seed": DOMAIN_CLASSIFIER_SEED}
-
-
-def load_or_train_domain_classifier(run_dir: str | os.PathLike, paths: np.ndarray,
-                                    labels: np.ndarray, image_size: int, epochs: int
-                                    ) -> tuple[keras.Model, bool]:
-    """The horse-vs-zebra classifier cached in `run_dir`, or one trained now and cached there.
-
-    Trained with a fixed seed on the files decoded and resized as the model's data
-    layer does it (`decode_rgb`, then `resize`), shuffled every epoch, with Adam
-    (1e-3); one progress line an epoch. Beside it, `classifier.json` records the
-    architecture, the image size, a hash of the training files and the settings.
-
-    Args:
-        run_dir: the folder holding `classifier.keras`; created when missing.
-        paths: the training image files.
-        labels: their classes, 0 horse and 1 zebra.
-        image_size: the size the images are resized to (the export's).
-        epochs: training epochs.
-
-    Returns:
-        `(classifier, trained_now)`.
-
-    Raises:
-        ClassifierCacheError: the cached classifier was trained on other files or with
-            other settings.
-    """
-    script = _gan_quality()
-    run_dir = Path(run_dir)
-    wanted = _domain_training_record(paths, labels, image_size, epochs)
-    cached = script.cached_classifier(run_dir, wanted, "--classifier-run-dir")
-    if cached is not None:
-        return cached, False
-
-    def read(path: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        return resize({"image": decode_rgb(path)}, ("image",), image_size)["image"], label
-
-    keras.utils.set_random_seed(DOMAIN_CLASSIFIER_SEED)
-    dataset = (tf.data.Dataset.from_tensor_slices((paths, labels))
-               .shuffle(len(paths), seed=DOMAIN_CLASSIFIER_SEED, reshuffle_each_iteration=True)
-               .map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-               .batch(DOMAIN_CLASSIFIER_BATCH).prefetch(tf.data.AUTOTUNE))
-    classifier = build_domain_classifier(image_size)
-    classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
-                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    progress = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: print(
-        f"  classifier epoch {epoch + 1}/{epochs}: loss {logs['loss']:.4f}, training accuracy "
-        f"{logs['accuracy']:.4f}", flush=True))
-    classifier.fit(dataset, epochs=epochs, shuffle=False, verbose=0, callbacks=[progress])
-    script.save_classifier(classifier, run_dir, wanted)
-    return classifier, True
-
-
-def _frechet(features: np.ndarray, real_statistics) -> float:
-    """The Fréchet distance to the real features' Gaussian, to 4 significant digits (the scale
-    of the domain classifier's features is its own)."""
-    return float(f"{frechet_distance(*feature_statistics(features), *real_statistics):.4g}")
-
-
 def evaluate_horse2zebra(args: argparse.Namespace, model: zoo.ExportedModel,
                          ablation: zoo.ExportedModel | None) -> tuple[dict, list, list[str]]:
     """Translated test horses called zebras (and back), Fréchet distances, identity beside."""
@@ -554,41 +348,29 @@ def evaluate_horse2zebra(args: argparse.Namespace, model: zoo.ExportedModel,
                                  "2 of each.")
     print(f"{_version(model)}: {len(horses)} horses and {len(zebras)} zebras of {args.split} "
           f"from {args.data_dir}, at {size}x{size}", flush=True)
-    script = _gan_quality()
     paths, labels = domain_training_files(args.classifier_train_split, args.data_dir)
     print(f"classifier: {int(np.sum(labels == HORSE))} horses and {int(np.sum(labels == ZEBRA))} "
           f"zebras of {args.classifier_train_split}", flush=True)
     start = time.perf_counter()
     classifier, trained_now = load_or_train_domain_classifier(
         args.classifier_run_dir, paths, labels, size, args.classifier_epochs)
-    classifier_path = Path(args.classifier_run_dir) / script.CLASSIFIER_FILE
+    classifier_path = Path(args.classifier_run_dir) / CLASSIFIER_FILE
     _report_classifier(classifier_path, trained_now, args.classifier_epochs,
                        time.perf_counter() - start)
-    horse_features, horse_probabilities = script.classify(classifier, horses)
-    zebra_features, zebra_probabilities = script.classify(classifier, zebras)
-    correct = int(np.sum(horse_probabilities.argmax(1) == HORSE)
-                  + np.sum(zebra_probabilities.argmax(1) == ZEBRA))
+    real_horses, real_zebras = classify(classifier, horses), classify(classifier, zebras)
+    correct = int(np.sum(real_horses[1].argmax(1) == HORSE)
+                  + np.sum(real_zebras[1].argmax(1) == ZEBRA))
     accuracy = correct / (len(horses) + len(zebras))
     print(f"classifier accuracy on the untranslated test images: {100 * accuracy:.2f}% "
           f"({correct}/{len(horses) + len(zebras)})")
 
     fake_zebras = translate(model, horses, "a_to_b")
     fake_horses = translate(model, zebras, "b_to_a")
-    fake_zebra_features, fake_zebra_probabilities = script.classify(classifier, fake_zebras)
-    fake_horse_features, fake_horse_probabilities = script.classify(classifier, fake_horses)
-    real_horses = feature_statistics(horse_features)
-    real_zebras = feature_statistics(zebra_features)
-    rows = {
-        "CycleGAN (this model)": {
-            "horses_called_zebras": round(_share(fake_zebra_probabilities, ZEBRA), 5),
-            "frechet_horses_to_zebras": _frechet(fake_zebra_features, real_zebras),
-            "zebras_called_horses": round(_share(fake_horse_probabilities, HORSE), 5),
-            "frechet_zebras_to_horses": _frechet(fake_horse_features, real_horses)},
-        "identity (untranslated)": {
-            "horses_called_zebras": round(_share(horse_probabilities, ZEBRA), 5),
-            "frechet_horses_to_zebras": _frechet(horse_features, real_zebras),
-            "zebras_called_horses": round(_share(zebra_probabilities, HORSE), 5),
-            "frechet_zebras_to_horses": _frechet(zebra_features, real_horses)}}
+    statistics = feature_statistics(real_horses[0]), feature_statistics(real_zebras[0])
+    rows = {"CycleGAN (this model)": domain_figures(classify(classifier, fake_zebras),
+                                                    classify(classifier, fake_horses),
+                                                    *statistics),
+            "identity (untranslated)": domain_figures(real_horses, real_zebras, *statistics)}
     print(f"\n{'':<25} {'horses -> zebras':^24} {'zebras -> horses':^24}")
     print(f"{'images':<25} {'called zebras':>14} {'Fréchet':>9} {'called horses':>14} "
           f"{'Fréchet':>9}")

@@ -36,6 +36,11 @@ from zoo.paths import model_argument
 PUBLISHED = (("VAE (k=1), Burda et al. 2016", 86.76), ("IWAE (k=50), Burda et al. 2016", 84.78))
 
 
+def standard_error(values: np.ndarray) -> float:
+    """The standard error of the mean of `values` (0 for a single value)."""
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -95,7 +100,6 @@ def main(argv: list[str] | None = None) -> int:
               f"{elapsed:.0f} s elapsed, ~{elapsed / done * (len(images) - done):.0f} s left",
               flush=True)
     elbo, nll = np.concatenate(elbos), np.concatenate(nlls)
-    sem = lambda values: values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
 
     print(f"\n{'model':<40} {'negative ELBO':>14} {'NLL (k=' + str(args.k) + ')':>14}")
     print(f"{exported.name + ' ' + exported.path.name + ' (this run)':<40} "
@@ -103,11 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in PUBLISHED:
         print(f"{name:<40} {'':>14} {value:>14.2f}")
     result = {
-        "model": f"{exported.name} version {exported.path.name}", "data": f"MNIST {args.split} from {args.data_dir}",
+        "model": f"{exported.name} version {exported.path.name}",
+        "data": f"MNIST {args.split} from {args.data_dir}",
         "images": int(len(images)), "binarization": f"fixed, seed {args.binarization_seed}",
         "negative_elbo_nats": round(float(elbo.mean()), 3),
-        "negative_elbo_stderr": round(float(sem(elbo)), 3), "elbo_draws": args.elbo_draws,
-        "nll_nats": round(float(nll.mean()), 3), "nll_stderr": round(float(sem(nll)), 3),
+        "negative_elbo_stderr": round(standard_error(elbo), 3), "elbo_draws": args.elbo_draws,
+        "nll_nats": round(float(nll.mean()), 3), "nll_stderr": round(standard_error(nll), 3),
         "k": args.k, "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(result))

@@ -32,6 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from zoo.evaluation.coverage import reverse_kl_to_uniform
+
 RING_STD = 0.01
 GRID_STD = 0.05
 # A sample farther than this many standard deviations from every mode is not high quality.
@@ -162,11 +164,6 @@ def mode_coverage(samples: np.ndarray, modes: np.ndarray, std: float) -> dict[st
     good = nearest_distance < HIGH_QUALITY_STDS * std
     counts = np.bincount(nearest[good], minlength=len(modes))
     total = int(counts.sum())
-    if total:
-        p = counts[counts > 0] / total
-        reverse_kl = float(np.sum(p * np.log(p * len(modes))))
-    else:
-        reverse_kl = math.log(len(modes))
-    # KL is >= 0; the clamp only removes rounding below zero for an exactly uniform histogram.
+    reverse_kl = reverse_kl_to_uniform(counts / total) if total else math.log(len(modes))
     return {"modes": int(np.count_nonzero(counts)), "high_quality": total / len(samples),
-            "reverse_kl": max(reverse_kl, 0.0)}
+            "reverse_kl": reverse_kl}

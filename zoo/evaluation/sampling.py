@@ -1,0 +1,75 @@
+"""Images drawn from a GAN export through its `sample` signature, for judging them in bulk."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zoo.errors import ConfigurationError
+from zoo.loading import ExportedModel
+
+__all__ = ["is_conditional", "sample_images"]
+
+
+def is_conditional(exported: ExportedModel) -> bool:
+    """Whether an export's `sample` signature takes the class to draw (`label`).
+
+    Args:
+        exported: a loaded GAN export.
+
+    Returns:
+        True for a class-conditional export.
+
+    Example:
+        >>> is_conditional(zoo.load("cgan_mnist"))  # doctest: +SKIP
+        True
+    """
+    return any(spec.name == "label" for spec in exported.signatures["sample"].inputs)
+
+
+def sample_images(exported: ExportedModel, count: int, seed: int,
+                  chunk: int = 1000) -> tuple[np.ndarray, np.ndarray | None]:
+    """Draws images from a GAN export through `sample`, in chunks.
+
+    Call i (counted from 0 over the whole draw) uses seed `seed + i`, so no two calls
+    share latent vectors. A class-conditional export draws `count // classes` images of
+    each class.
+
+    Args:
+        exported: a loaded GAN export with `sample(count, seed[, label])`.
+        count: images to draw (in total, over all classes).
+        seed: seed of the first call.
+        chunk: images per call; capped by the signature's largest `count`.
+
+    Returns:
+        `(images, labels)`: float32 (n, H, W, C) images in [0, 1], and for a conditional
+        export the requested class of each (int64), else None.
+
+    Raises:
+        ConfigurationError: a conditional export asked for fewer images than it has classes.
+
+    Example:
+        >>> images, labels = sample_images(zoo.load("dcgan_mnist"), 100, seed=0)  # doctest: +SKIP
+        >>> images.shape, labels  # doctest: +SKIP
+        ((100, 28, 28, 1), None)
+    """
+    inputs = {spec.name: spec for spec in exported.signatures["sample"].inputs}
+    if inputs["count"].maximum is not None:
+        chunk = min(chunk, int(inputs["count"].maximum))
+    if "label" in inputs:
+        classes = int(inputs["label"].maximum) + 1
+        if count < classes:
+            raise ConfigurationError(f"--count must be at least {classes}, one image per class "
+                                     f"of the conditional export; got {count}.")
+        requests = [(label, count // classes) for label in range(classes)]
+    else:
+        requests = [(None, count)]
+    images, labels, call = [], [], 0
+    for label, total in requests:
+        for start in range(0, total, chunk):
+            size = min(chunk, total - start)
+            arguments = (size, seed + call) if label is None else (size, seed + call, label)
+            images.append(np.asarray(exported.sample(*arguments), np.float32))
+            labels.append(np.full(size, -1 if label is None else label, np.int64))
+            call += 1
+    conditional = requests[0][0] is not None
+    return np.concatenate(images), np.concatenate(labels) if conditional else None

@@ -14,7 +14,9 @@ each the median of several timed epochs after a warm-up epoch:
   Adam settings, on the same in-memory batch, in float32. The step makes the
   same forward and backward passes as the entry's `train_step` (the same
   update order and losses) and leaves out what the zoo adds around them:
-  metrics, per-replica loss shares, CycleGAN's image pools, loss scaling;
+  metrics, per-replica loss shares, CycleGAN's image pools, loss scaling
+  (`BASELINE_STEPS`). A family without such a step is measured all the same,
+  its baseline reported as n/a;
 - `pipeline alone`: the stream iterated without training.
 
 The in-memory and baseline epochs alternate, so both see the same load on a
@@ -46,10 +48,12 @@ import tensorflow as tf
 
 from zoo.data import load_examples
 from zoo.errors import ZooError
+from zoo.evaluation.throughput import (StepBuilder, float32_baseline, images_per_second,
+                                       interleaved)
 from zoo.families import get_family
 from zoo.losses import discriminator_loss, generator_loss
 from zoo.precision import PRECISIONS, resolve_precision
-from zoo.registry import ENTRIES, Entry, get_entry
+from zoo.registry import ENTRIES, get_entry
 from zoo.runtime.train import build_model
 
 # Where ../shared/data keeps each data set, and the split the shipped demos train on.
@@ -64,62 +68,11 @@ DEFAULT_DATA = {"mnist": ("../shared/data/mnist", "test[:8000]"),
 MODEL_FLAGS = ("image_size", "filters", "residual_blocks")
 
 
-class EpochTimer(keras.callbacks.Callback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.seconds: list[float] = []
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.seconds.append(time.perf_counter() - self.start)
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--entry", choices=sorted(ENTRIES), default="vae_mnist")
-    parser.add_argument("--data-dir", default=None, help="default: the data set's folder in "
-                        "../shared/data")
-    parser.add_argument("--split", default=None, help="default: test[:8000] for MNIST, train "
-                        "for the folder data sets")
-    parser.add_argument("--image-size", type=int, default=None,
-                        help="image size of the translation entries (default: the entry's)")
-    parser.add_argument("--filters", type=int, default=None,
-                        help="filters of the translation entries (default: the entry's)")
-    parser.add_argument("--residual-blocks", type=int, default=None,
-                        help="residual blocks of CycleGAN entries (default: the entry's)")
-    parser.add_argument("--batch-size", type=int, default=None, help="default: the entry's")
-    parser.add_argument("--steps", type=int, default=30, help="steps per timed epoch")
-    parser.add_argument("--runs", type=int, default=5, help="timed epochs (after one warm-up)")
-    parser.add_argument("--jit-compile", action="store_true", help="XLA-compile the step")
-    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
-                        help="the entry's training precision, as the recipes' flag (the "
-                             "baseline is float32)")
-    parser.add_argument("--skip-pipeline", action="store_true",
-                        help="time only the in-memory step and the float32 baseline")
-    args = parser.parse_args(argv)
-    for name in ("batch_size", "steps", "runs", *MODEL_FLAGS):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be positive; got {value}")
-    return args
-
-
-def _images_per_second(model: keras.Model, dataset: tf.data.Dataset, steps: int, runs: int,
-                       batch_size: int) -> list[float]:
-    timer = EpochTimer()
-    model.fit(dataset, epochs=runs + 1, steps_per_epoch=steps, callbacks=[timer], shuffle=False,
-              verbose=0)
-    return [steps * batch_size / seconds for seconds in timer.seconds[1:]]
-
-
-# The float32 baseline: each family's update written as a plain tutorial step. Each takes the
+# The float32 baselines: each family's update written as a plain tutorial step. Each takes the
 # float32-built model (for its networks and settings) and one Adam per network, and returns the
 # step as a function of a preprocessed batch.
 
-def _vae_step(model: keras.Model, optimizers: dict) -> Callable:
+def _vae_step(model: keras.Model, optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
     optimizer, variables = optimizers["optimizer"], model.trainable_variables
 
     def step(images: tf.Tensor) -> tf.Tensor:
@@ -137,7 +90,7 @@ def _vae_step(model: keras.Model, optimizers: dict) -> Callable:
     return step
 
 
-def _gan_step(model: keras.Model, optimizers: dict) -> Callable:
+def _gan_step(model: keras.Model, optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
     generator, discriminator = model.generator, model.discriminator
     d_optimizer, g_optimizer = (optimizers["discriminator_optimizer"],
                                 optimizers["generator_optimizer"])
@@ -164,7 +117,8 @@ def _gan_step(model: keras.Model, optimizers: dict) -> Callable:
     return step
 
 
-def _pix2pix_step(model: keras.Model, optimizers: dict) -> Callable:
+def _pix2pix_step(model: keras.Model,
+                  optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
     generator, discriminator = model.generator, model.discriminator
     d_optimizer, g_optimizer = (optimizers["discriminator_optimizer"],
                                 optimizers["generator_optimizer"])
@@ -189,7 +143,8 @@ def _pix2pix_step(model: keras.Model, optimizers: dict) -> Callable:
     return step
 
 
-def _cyclegan_step(model: keras.Model, optimizers: dict) -> Callable:
+def _cyclegan_step(model: keras.Model,
+                   optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
     from zoo.families.cyclegan.model import REFERENCE_SCALE
 
     g_ab, g_ba = model.generator_ab, model.generator_ba
@@ -228,54 +183,41 @@ def _cyclegan_step(model: keras.Model, optimizers: dict) -> Callable:
     return step
 
 
-BASELINE_STEPS = {"vae": _vae_step, "gan": _gan_step, "pix2pix": _pix2pix_step,
-                  "cyclegan": _cyclegan_step}
+BASELINE_STEPS: dict[str, StepBuilder] = {
+    "vae": _vae_step, "gan": _gan_step, "pix2pix": _pix2pix_step, "cyclegan": _cyclegan_step}
+"""The families with a tutorial-style step. A family missing here is measured without a
+baseline: its baseline figures are reported as n/a."""
 
 
-def float32_baseline(entry: Entry, config: dict[str, Any], steps: int, epochs: int
-                     ) -> Callable[[Any], tf.Tensor]:
-    """The tutorial-style float32 training step of the entry's networks, as a `tf.function`.
-
-    Args:
-        entry: the zoo entry.
-        config: its model config.
-        steps, epochs: the run's length, for the learning-rate schedules.
-
-    Returns:
-        `step(batch)`: one update on a preprocessed batch (as `train_step` takes it).
-    """
-    keras.utils.set_random_seed(0)
-    # The float32 model lends its networks and its optimizers (the entry's Adam settings).
-    model = build_model(entry, config, steps, epochs, jit_compile=False, seed=0,
-                        precision="float32")
-    optimizers = {name: optimizer for name, (optimizer, _) in model.optimizer_targets().items()}
-    function = tf.function(BASELINE_STEPS[entry.family](model, optimizers))
-    return lambda batch: function(*batch) if isinstance(batch, tuple) else function(batch)
-
-
-def _time_epoch(step: Callable[[Any], tf.Tensor], batch: Any, steps: int) -> float:
-    start = time.perf_counter()
-    for _ in range(steps):
-        result = step(batch)
-    float(result)  # waits for the last step
-    return time.perf_counter() - start
-
-
-def interleaved(model: keras.Model, baseline: Callable[[Any], tf.Tensor], batch: Any, steps: int,
-                runs: int, batch_size: int) -> tuple[list[float], list[float]]:
-    """Images/s of `model.fit` and of the baseline step on `batch`, their timed epochs alternating
-    (one warm-up epoch each first)."""
-    dataset = tf.data.Dataset.from_tensors(batch).repeat()
-    timer = EpochTimer()
-    zoo_rates, baseline_rates = [], []
-    for run in range(runs + 1):
-        model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[timer], shuffle=False,
-                  verbose=0)
-        seconds = _time_epoch(baseline, batch, steps)
-        if run:
-            zoo_rates.append(steps * batch_size / timer.seconds[-1])
-            baseline_rates.append(steps * batch_size / seconds)
-    return zoo_rates, baseline_rates
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--entry", choices=sorted(ENTRIES), default="vae_mnist")
+    parser.add_argument("--data-dir", default=None, help="default: the data set's folder in "
+                        "../shared/data")
+    parser.add_argument("--split", default=None, help="default: test[:8000] for MNIST, train "
+                        "for the folder data sets")
+    parser.add_argument("--image-size", type=int, default=None,
+                        help="image size of the translation entries (default: the entry's)")
+    parser.add_argument("--filters", type=int, default=None,
+                        help="filters of the translation entries (default: the entry's)")
+    parser.add_argument("--residual-blocks", type=int, default=None,
+                        help="residual blocks of CycleGAN entries (default: the entry's)")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the entry's")
+    parser.add_argument("--steps", type=int, default=30, help="steps per timed epoch")
+    parser.add_argument("--runs", type=int, default=5, help="timed epochs (after one warm-up)")
+    parser.add_argument("--jit-compile", action="store_true", help="XLA-compile the step")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="the entry's training precision, as the recipes' flag (the "
+                             "baseline is float32)")
+    parser.add_argument("--skip-pipeline", action="store_true",
+                        help="time only the in-memory step and the float32 baseline")
+    args = parser.parse_args(argv)
+    for name in ("batch_size", "steps", "runs", *MODEL_FLAGS):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be positive; got {value}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,20 +245,23 @@ def main(argv: list[str] | None = None) -> int:
     stream, _ = examples.stream(batch_size=batch_size, seed=0, preprocess=family.preprocess,
                                 image_size=config.get("image_size"), augment=entry.data.augment)
 
+    make_step = BASELINE_STEPS.get(entry.family)
+    baseline = None if make_step is None else float32_baseline(
+        entry, config, args.steps, 2 * (args.runs + 1), make_step)
     print(f"{entry.name}: global batch {batch_size}, {args.steps} steps x {args.runs} timed "
-          f"epochs after 1 warm-up, precision {precision} (baseline float32), "
+          f"epochs after 1 warm-up, precision {precision} "
+          f"({'baseline float32' if baseline else 'no float32 baseline'}), "
           f"jit_compile={args.jit_compile}, data: {examples.description}", flush=True)
-    rates: dict[str, list[float]] = {}
+    rates: dict[str, list[float] | None] = {}
     batch = next(iter(stream))
     keras.utils.set_random_seed(0)
     # One model for both of its measurements: the speed of a step does not depend on the weights.
     model = build_model(entry, config, args.steps, 2 * (args.runs + 1), args.jit_compile, seed=0,
                         precision=precision)
     rates["in_memory"], rates["float32_baseline"] = interleaved(
-        model, float32_baseline(entry, config, args.steps, 2 * (args.runs + 1)), batch,
-        args.steps, args.runs, batch_size)
+        model, baseline, batch, args.steps, args.runs, batch_size)
     if not args.skip_pipeline:
-        rates["pipeline"] = _images_per_second(model, stream, args.steps, args.runs, batch_size)
+        rates["pipeline"] = images_per_second(model, stream, args.steps, args.runs, batch_size)
         alone = []
         iterator = iter(stream)
         next(iterator)
@@ -327,18 +272,26 @@ def main(argv: list[str] | None = None) -> int:
             alone.append(args.steps * batch_size / (time.perf_counter() - start))
         rates["pipeline_alone"] = alone
 
-    medians = {name: statistics.median(values) for name, values in rates.items()}
+    # A family without a tutorial-style step has no baseline: its figures are None (n/a).
+    medians = {name: None if values is None else statistics.median(values)
+               for name, values in rates.items()}
     labels = {"pipeline": "pipeline", "in_memory": "in-memory",
               "float32_baseline": "float32 baseline", "pipeline_alone": "pipeline alone"}
     for name in ("pipeline", "in_memory", "float32_baseline", "pipeline_alone"):
-        if name in rates:
+        if name not in rates:
+            continue
+        if rates[name] is None:
+            print(f"{labels[name]:<17} {'n/a':>10}  (the {entry.family} family has no "
+                  "tutorial-style step)")
+        else:
             runs = ", ".join(f"{value:.2f}" for value in rates[name])
             print(f"{labels[name]:<17} {medians[name]:>10.2f} images/s  (runs: {runs})")
-    result: dict[str, Any] = {name: round(value, 3) for name, value in medians.items()}
-    result["ratio_in_memory_to_float32_baseline"] = round(
-        medians["in_memory"] / medians["float32_baseline"], 3)
+    result: dict[str, Any] = {name: None if value is None else round(value, 3)
+                              for name, value in medians.items()}
+    ratio = None if baseline is None else medians["in_memory"] / medians["float32_baseline"]
+    result["ratio_in_memory_to_float32_baseline"] = None if ratio is None else round(ratio, 3)
     print(f"in-memory ({precision}) / float32 baseline = "
-          f"{result['ratio_in_memory_to_float32_baseline']:.3f}")
+          f"{'n/a' if ratio is None else format(ratio, '.3f')}")
     if "pipeline" in rates:
         result["ratio_pipeline_to_in_memory"] = round(medians["pipeline"] / medians["in_memory"], 3)
         print(f"pipeline / in-memory = {result['ratio_pipeline_to_in_memory']:.3f}")

@@ -1,8 +1,24 @@
-"""Evaluation of trained generators: mode coverage on the 2-D Gaussian-mixture benchmarks."""
+"""Evaluation of trained models, one module per job; the scripts under benchmarks/ call them.
 
+- `frechet`: the Fréchet distance between Gaussians fitted to features (FID's formula);
+- `coverage`: the share of each class among generated samples and its reverse KL to uniform;
+- `mode_coverage`: mode coverage on the 2-D Gaussian-mixture benchmarks of mode collapse;
+- `classifiers`: the feature classifiers (digits, horse vs zebra), trained once and cached
+  through `cache`;
+- `sampling`: images drawn in bulk from a GAN export;
+- `translation`: held-out figures of translation models (inpainting, restyling, horse <-> zebra);
+- `throughput`: training speed, and a family's step written as the Keras tutorials do.
+
+The numpy-only functions are importable from the package itself; the others, which
+need TensorFlow, from their modules.
+"""
+
+from zoo.evaluation.coverage import class_shares, reverse_kl_to_uniform
+from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.evaluation.mode_coverage import (GRID_STD, HIGH_QUALITY_STDS, MIXTURES, RING_STD, Mixture,
                                           get_mixture, grid_modes, mode_coverage, ring_modes,
                                           sample_mixture)
 
-__all__ = ["GRID_STD", "HIGH_QUALITY_STDS", "MIXTURES", "Mixture", "RING_STD", "get_mixture",
-           "grid_modes", "mode_coverage", "ring_modes", "sample_mixture"]
+__all__ = ["GRID_STD", "HIGH_QUALITY_STDS", "MIXTURES", "Mixture", "RING_STD", "class_shares",
+           "feature_statistics", "frechet_distance", "get_mixture", "grid_modes", "mode_coverage",
+           "reverse_kl_to_uniform", "ring_modes", "sample_mixture"]

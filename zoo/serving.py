@@ -92,7 +92,8 @@ def target(name_or_path: str | os.PathLike, signature: str, version: int | None 
         >>> target("vae_mnist", "sample").signature.output_names
         ('images',)
     """
-    from zoo.loading import read_metadata, resolve
+    from zoo.export_format import read_metadata
+    from zoo.loading import resolve
 
     metadata = read_metadata(resolve(name_or_path, version))
     declarations = {data["name"]: Signature.from_json(data) for data in metadata["signatures"]}

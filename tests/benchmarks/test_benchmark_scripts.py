@@ -9,7 +9,8 @@ import pytest
 
 import zoo
 from zoo.evaluation.throughput import float32_baseline
-from zoo.export import METADATA_FILE, export_model
+from zoo.export import export_model
+from zoo.export_format import METADATA_FILE
 from zoo.registry import get_entry
 from helpers import benchmark_script
 

@@ -16,7 +16,8 @@ import zoo
 from zoo.data import load_mnist
 from zoo.evaluation.classifiers import classify, load_or_train_digit_classifier
 from zoo.evaluation.sampling import is_conditional, sample_images
-from zoo.export import METADATA_FILE, export_model
+from zoo.export import export_model
+from zoo.export_format import METADATA_FILE
 from zoo.registry import get_entry
 from helpers import benchmark_script, write_mnist_idx
 

@@ -18,7 +18,8 @@ from zoo.data.tasks import plain_rgb, restyle
 from zoo.evaluation.classifiers import HORSE, ZEBRA, classify
 from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.evaluation.translation import held_out
-from zoo.export import METADATA_FILE, export_model
+from zoo.export import export_model
+from zoo.export_format import METADATA_FILE
 from zoo.registry import get_entry
 from helpers import benchmark_script
 

@@ -14,7 +14,8 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo.export import export_model, weight_paths
+from zoo.export import export_model
+from zoo.export_format import weight_paths
 from zoo.families import get_family
 from zoo.families.testing import FamilyCase, family_cases
 from zoo.runtime.train import training_state

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from zoo.export import weight_paths
+from zoo.export_format import weight_paths
 from zoo.families.cyclegan import CycleGAN, ImagePool
 from zoo.families.cyclegan.pool import draw
 

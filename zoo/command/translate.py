@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -19,9 +19,7 @@ from zoo.console import plural, progress
 from zoo.errors import ConfigurationError, DataError
 from zoo.images import read_image, resize_image, save_png
 from zoo.paths import model_argument
-
-if TYPE_CHECKING:
-    from zoo.signatures import Signature
+from zoo.signatures import IMAGE_RANGE, Signature
 
 DEFAULT_BATCH = 8
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -66,8 +64,6 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
 def _image_to_image(declaration: Signature) -> bool:
     """Whether a signature takes one batch of images (NHWC float32 in [0, 1]) and returns
     `images`: nothing else to pass, images to write."""
-    from zoo.signatures import IMAGE_RANGE
-
     if len(declaration.inputs) != 1:
         return False
     images = declaration.inputs[0]

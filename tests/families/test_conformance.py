@@ -23,12 +23,15 @@ from zoo.runtime.train import training_state
 CASES = family_cases()
 
 
-def _model(case: FamilyCase, optimizer: str = "adam", seed: int = 0) -> keras.Model:
+def _model(case: FamilyCase, optimizer: str = "adam", seed: int = 0, eager: bool = True
+           ) -> keras.Model:
+    """The case's model, compiled with one optimizer per network. Its steps run eagerly unless
+    asked otherwise: for a few steps of a tiny model, tracing costs more than the steps."""
     family = get_family(case.family)
     model = family.model_class(**case.config, seed=seed)
     make = {"adam": lambda: keras.optimizers.Adam(1e-3),
             "sgd": lambda: keras.optimizers.SGD(0.01)}[optimizer]
-    model.compile(**{name: make() for name in family.optimizers})
+    model.compile(**{name: make() for name in family.optimizers}, run_eagerly=eager)
     return model
 
 
@@ -73,23 +76,44 @@ def test_export_and_load_round_trip_with_the_same_weights(case, tmp_path):
         np.testing.assert_array_equal(mine, theirs)
 
 
-def _one_step(case: FamilyCase, strategy: tf.distribute.Strategy, weights: list) -> list:
+def _training_state(model: keras.Model, strategy: tf.distribute.Strategy) -> list[list]:
+    """Each variable of the state a family trains with but does not export (CycleGAN's image
+    pools), as each replica holds it."""
+    return [[value.numpy() for value in strategy.experimental_local_results(variable)]
+            for trackable in getattr(model, "training_state", dict)().values()
+            for variable in trackable.variables]
+
+
+def _one_step(case: FamilyCase, strategy: tf.distribute.Strategy, weights: list
+              ) -> tuple[list, list, dict]:
     with strategy.scope():
-        model = _model(case, optimizer="sgd")
+        # The replicated step as fit() runs it, in a tf.function.
+        model = _model(case, optimizer="sgd", eager=strategy is tf.distribute.get_strategy())
         model.set_weights(weights)
         case.control(model)
-    model.fit(case.batches(), epochs=1, verbose=0)
-    return model.get_weights()
+    history = model.fit(case.batches(), epochs=1, verbose=0)
+    return (model.get_weights(), _training_state(model, strategy),
+            {key: values[-1] for key, values in history.history.items()})
 
 
 def test_two_replicas_apply_the_single_device_update(case, mirrored):
+    # A plain compile in the strategy's scope and fit, as a user writes them; one step of 8.
     initial = _model(case).get_weights()
-    single = _one_step(case, tf.distribute.get_strategy(), initial)
-    split = _one_step(case, mirrored, initial)
+    single, single_state, single_metrics = _one_step(case, tf.distribute.get_strategy(),
+                                                     initial)
+    split, split_state, split_metrics = _one_step(case, mirrored, initial)
     assert max(np.abs(a - b).max() for a, b in zip(single, initial)
                if a.dtype.kind == "f") > 1e-4
     for one, other in zip(single, split):
         np.testing.assert_allclose(other, one, rtol=1e-4, atol=1e-5)
+    # State outside the weights is the same on every replica as on one device.
+    for [one], replicas in zip(single_state, split_state):
+        assert len(replicas) == mirrored.num_replicas_in_sync
+        for other in replicas:
+            np.testing.assert_allclose(other, one, rtol=1e-4, atol=1e-5)
+    assert split_metrics.keys() == single_metrics.keys()
+    for key, value in single_metrics.items():
+        assert split_metrics[key] == pytest.approx(value, rel=1e-4), key
 
 
 def _checkpoint(model: keras.Model) -> tf.train.Checkpoint:

@@ -1,6 +1,6 @@
 """CycleGAN training: the reference's losses on known values, the discriminators learning from
-the pools, a few steps train all four networks, two replicas equal one device with the pool
-on, inference at any size, and config checks."""
+the pools, a few steps train all four networks, inference at any size, and config checks.
+(Two replicas equal one device with the pools on: tests/families/test_conformance.py.)"""
 
 from __future__ import annotations
 
@@ -123,50 +123,6 @@ def test_a_few_steps_train_all_four_networks_and_validation_reports_the_losses()
     cycled = model.b_to_a(model.a_to_b(held_out["a"])).numpy()
     assert history.history["val_cycle_a"][-1] == pytest.approx(
         np.abs(cycled - held_out["a"]).mean(), rel=1e-5)
-
-
-def _one_step(strategy: tf.distribute.Strategy, weights: list, images: dict
-              ) -> tuple[list, list, dict]:
-    with strategy.scope():
-        # Eagerly on one device (graph mode costs more to trace than the step takes).
-        eager = strategy is tf.distribute.get_strategy()
-        model = _compiled(CycleGAN(**TINY, pool_size=3), learning_rate=0.01, run_eagerly=eager)
-        model.set_weights(weights)
-
-    # A function of each image's place in the global batch, which every replica sees.
-    def choices(images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        index = tf.range(tf.shape(images)[0])
-        return index % 2 == 0, index % 3
-    model.draw_pool_choices = choices
-    history = model.fit(tf.data.Dataset.from_tensor_slices(images).batch(8), epochs=1,
-                        verbose=0)
-    pools = [[value.numpy() for value in strategy.experimental_local_results(variable)]
-             for variable in model.pool_a.variables + model.pool_b.variables]
-    return (model.get_weights(), pools,
-            {key: values[-1] for key, values in history.history.items()})
-
-
-def test_two_replicas_apply_the_single_device_update_with_the_pool_on(mirrored):
-    # One step of 8 images: the pools of 3 fill with the first three, then swap every other.
-    images = _images(8)
-    initial = CycleGAN(**TINY).get_weights()
-    assert mirrored.num_replicas_in_sync == 2
-
-    single, single_pools, single_metrics = _one_step(tf.distribute.get_strategy(), initial,
-                                                     images)
-    split, split_pools, split_metrics = _one_step(mirrored, initial, images)
-
-    assert max(np.abs(after - before).max() for after, before in zip(single, initial)
-               if after.dtype.kind == "f") > 1e-4
-    for one, other in zip(single, split):
-        np.testing.assert_allclose(other, one, rtol=1e-4, atol=1e-5)
-    # One pool for the global batch, the same on both replicas as on one device.
-    for [one], replicas in zip(single_pools, split_pools):
-        assert len(replicas) == 2
-        for other in replicas:
-            np.testing.assert_allclose(other, one, rtol=1e-4, atol=1e-5)
-    for key, value in single_metrics.items():
-        assert split_metrics[key] == pytest.approx(value, rel=1e-4)
 
 
 def test_the_generators_translate_images_of_any_size_divisible_by_4():

@@ -126,17 +126,3 @@ def test_one_optimizer_for_both_networks_is_refused():
     with pytest.raises(ConfigurationError, match="need one optimizer each"):
         zoo.build("dcgan_mnist").compile(generator_optimizer=optimizer,
                                          discriminator_optimizer=optimizer)
-
-
-def test_plain_fit_under_a_strategy_trains_both_networks(mirrored):
-    # compile() inside the scope is all a user does: the step must not build optimizer slots
-    # itself, which under a strategy fails with "You must feed a value for placeholder".
-    with mirrored.scope():
-        gan = _adam(zoo.build("dcgan_mnist", seed=0))
-    data = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
-    before = [gan.generator.get_weights(), gan.discriminator.get_weights()]
-    history = gan.fit(tf.data.Dataset.from_tensor_slices(data).batch(8), epochs=1, verbose=0)
-    assert all(np.isfinite(values[-1]) for values in history.history.values())
-    assert int(gan.generator_optimizer.iterations.numpy()) == 2
-    for old, network in zip(before, (gan.generator, gan.discriminator)):
-        assert any(not np.array_equal(a, b) for a, b in zip(old, network.get_weights()))

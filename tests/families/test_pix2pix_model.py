@@ -1,5 +1,6 @@
 """pix2pix training: the paper's losses on known values, the L1-only ablation, a few steps train
-both networks, two replicas equal one device, inference and config checks."""
+both networks, replicas' own dropout masks, inference and config checks. (Two replicas equal
+one device: tests/families/test_conformance.py.)"""
 
 from __future__ import annotations
 
@@ -146,30 +147,6 @@ def test_replicas_draw_their_own_dropout_masks(mirrored):
     # synchronised, so both normalise over the same global batch).
     assert not np.allclose(*outputs[0.5])
     np.testing.assert_allclose(*outputs[0.0], rtol=1e-5, atol=1e-6)
-
-
-def _one_step(strategy: tf.distribute.Strategy, weights: list, pairs: dict) -> tuple[list, dict]:
-    with strategy.scope():
-        # Dropout off: masks differ per replica by design, so no two runs can match with it.
-        model = _compiled(Pix2Pix(**TINY, dropout=0.0), learning_rate=0.01)
-        model.set_weights(weights)
-    history = model.fit(tf.data.Dataset.from_tensor_slices(pairs).batch(8), epochs=1, verbose=0)
-    return model.get_weights(), {key: values[-1] for key, values in history.history.items()}
-
-
-def test_two_replicas_apply_the_single_device_update(mirrored):
-    pairs = _pairs(8)
-    initial = Pix2Pix(**TINY, dropout=0.0).get_weights()
-    assert mirrored.num_replicas_in_sync == 2
-
-    single, single_metrics = _one_step(tf.distribute.get_strategy(), initial, pairs)
-    split, split_metrics = _one_step(mirrored, initial, pairs)
-
-    assert max(np.abs(after - before).max() for after, before in zip(single, initial)) > 1e-4
-    for one, other in zip(single, split):
-        np.testing.assert_allclose(other, one, rtol=1e-4, atol=1e-5)
-    for key, value in single_metrics.items():
-        assert split_metrics[key] == pytest.approx(value, rel=1e-5)
 
 
 def test_config_round_trip():

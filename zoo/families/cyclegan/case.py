@@ -10,8 +10,8 @@ from zoo.families.testing import FamilyCase, uint8_images
 
 
 def _features(count: int) -> dict[str, np.ndarray]:
-    return {"a": uint8_images(count, (16, 16, 3), seed=2),
-            "b": uint8_images(count, (16, 16, 3), seed=3)}
+    return {"a": uint8_images(count, (8, 8, 3), seed=2),
+            "b": uint8_images(count, (8, 8, 3), seed=3)}
 
 
 def _outputs(model, batch):
@@ -26,6 +26,6 @@ def _served_and_exact(loaded, rebuilt, batch):
 
 
 CASES = (FamilyCase("cyclegan", "cyclegan",
-                    {"image_size": 16, "filters": 4, "residual_blocks": 1, "patch_layers": 1,
+                    {"image_size": 8, "filters": 4, "residual_blocks": 1, "patch_layers": 1,
                      "pool_size": 4},
                     _features, _outputs, _served_and_exact),)

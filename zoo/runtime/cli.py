@@ -100,7 +100,7 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
     parser.add_argument("--learning-rate", type=_positive(float, "--learning-rate"),
                         default=None,
                         help=f"initial learning rate of every network (default: each network's "
-                             f"own: {rates}; schedule: {entry.schedule})")
+                             f"own: {rates}; schedule: {_schedule_words(entry)})")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help=f"folder with the data set: tensorflow-datasets' data_dir for "
                              f"{entry.data.dataset!r}, or a folder of its raw files (MNIST IDX "
@@ -149,3 +149,16 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
 def parse_args(entry: Entry, argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parses recipe flags; bad values exit with a usage message naming the flag."""
     return build_parser(entry).parse_args(argv)
+
+
+def _schedule_words(entry: Entry) -> str:
+    """The entry's schedule as --help shows it: name, warm-up and weight average."""
+    words = [entry.schedule]
+    if entry.warmup_steps:
+        words.append(f"after a linear warm-up of {entry.warmup_steps} steps")
+    from zoo.families import get_family
+
+    decay = entry.ema_decay if entry.ema_decay is not None else get_family(entry.family).ema_decay
+    if decay is not None:
+        words.append(f"exporting a moving average of the weights (decay {decay:g})")
+    return ", ".join(words)

@@ -329,7 +329,7 @@ def _placeholder(word: str) -> bool:
 
 def _commands() -> list[Command]:
     """Every command of the pages' shell blocks, and every command written inline in their
-    prose (usage lines with placeholders are not commands)."""
+    prose; a usage line (`zoo sample ENTRY [--count N]`) gives the names it is sure of."""
     found = []
     for page in PAGES:
         for block in _blocks(page):

@@ -1,5 +1,6 @@
 """Input checks: what zoo.load and the TF Serving client refuse before TensorFlow sees it. The
-in-graph checks are exercised on real exports in test_loading.py and families/test_gan_export.py."""
+in-graph checks are test_signature_graphs.py's, and run on real exports in test_loading.py and
+families/test_gan_export.py."""
 
 from __future__ import annotations
 

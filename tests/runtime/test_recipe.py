@@ -390,16 +390,18 @@ def test_a_model_flag_the_model_refuses_is_one_error_line_and_writes_nothing(tmp
     assert not (tmp_path / "run").exists() and not (tmp_path / "exported").exists()
 
 
-def test_pix2pix_facades_offline_without_data_dir_is_one_sentence(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(RECIPES / "pix2pix_facades.py"), "--out", str(tmp_path / "run"),
-         "--export-dir", str(tmp_path / "exported")],
-        capture_output=True, text=True, timeout=300,
-        env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_HOME": str(tmp_path / "keras"),
-                          "HTTP_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
-                          "NO_PROXY": "", "no_proxy": ""})
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
+def test_pix2pix_facades_offline_without_data_dir_is_one_sentence(tmp_path, monkeypatch,
+                                                                   capsys):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    for variable in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert main("pix2pix_facades", ["--out", str(tmp_path / "run"), "--export-dir",
+                                    str(tmp_path / "exported")]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
     assert last.startswith("error: Could not download the facades data set")
     assert "--data-dir" in last and "train/, val/ and test/" in last
     # Keras itself may write its keras.json under KERAS_HOME; no data set folder is started.

@@ -18,7 +18,7 @@ from zoo.registry import get_entry
 from serving_exports import png, tiny_case, tiny_exports
 
 TWINS = [("pix2pix", "translate", 1), ("cyclegan", "a_to_b", 3), ("cyclegan", "b_to_a", 3)]
-GRIDS = [("vae", {}), ("cgan", {"label": 7})]
+GRIDS = [("vae", {}), ("cgan", {"label": 3})]
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +35,18 @@ def _pixels(count: int, channels: int, size: int = 16, seed: int = 0) -> np.ndar
     return np.random.default_rng(seed).integers(0, 256, (count, size, size, channels), np.uint8)
 
 
+def _size(folder) -> int:
+    """The image size the export's model was built for."""
+    return zoo.load(folder).metadata["model_config"]["image_size"]
+
+
 def _decoded(outputs) -> np.ndarray:
     return np.stack([tf.io.decode_png(data).numpy() for data in outputs])
 
 
 @pytest.mark.parametrize("name, array, channels", TWINS)
 def test_the_bytes_twins_give_the_array_signatures_pngs(exports, graphs, name, array, channels):
-    pixels = _pixels(3, channels)
+    pixels = _pixels(3, channels, size=_size(exports[name]))
     twin = graphs[name].signatures[f"{array}_bytes"]
     served = twin(image_bytes=tf.constant([png(image) for image in pixels]))["image_bytes"]
     assert served.dtype == tf.string and served.shape == (3,)
@@ -55,7 +60,7 @@ def test_the_bytes_twins_give_the_array_signatures_pngs(exports, graphs, name, a
 
 def test_images_are_decoded_with_the_models_channels_and_resized(exports):
     pix2pix, cyclegan = zoo.load(exports["pix2pix"]), zoo.load(exports["cyclegan"])
-    grey = _pixels(1, 1)[0]
+    grey = _pixels(1, 1, size=_size(exports["cyclegan"]))[0]
     # A grey image for colour CycleGAN is the grey repeated in each channel.
     np.testing.assert_array_equal(
         _decoded(cyclegan.a_to_b_bytes([png(grey)])),
@@ -65,10 +70,11 @@ def test_images_are_decoded_with_the_models_channels_and_resized(exports):
     as_grey = tf.io.decode_jpeg(jpeg, channels=1).numpy()[None] / np.float32(255)
     np.testing.assert_array_equal(_decoded(pix2pix.translate_bytes([jpeg])),
                                   to_uint8(pix2pix.translate(as_grey)))
-    # ... and an image of another size is resized to the model's 16x16 (a flat one stays flat).
+    # ... and an image of another size is resized to the model's size (a flat one stays flat).
+    size = _size(exports["pix2pix"])
     flat = np.full((40, 24, 1), 200, np.uint8)
-    both = pix2pix.translate_bytes([png(flat), png(flat[:16, :16])])
-    expected = to_uint8(pix2pix.translate(np.full((1, 16, 16, 1), 200 / np.float32(255))))
+    both = pix2pix.translate_bytes([png(flat), png(flat[:size, :size])])
+    expected = to_uint8(pix2pix.translate(np.full((1, size, size, 1), 200 / np.float32(255))))
     np.testing.assert_array_equal(_decoded(both), np.concatenate([expected, expected]))
 
 
@@ -151,11 +157,12 @@ def test_zoo_load_refuses_bad_bytes_with_one_clear_line(exports, value, message)
 
 def test_zoo_json_declares_the_bytes_signatures(exports):
     cyclegan = zoo.load(exports["cyclegan"]).metadata
+    size = cyclegan["model_config"]["image_size"]
     assert cyclegan["serving_default"] == "a_to_b"
     twin = next(data for data in cyclegan["signatures"] if data["name"] == "b_to_a_bytes")
     assert twin["inputs"] == [{"name": "image_bytes", "shape": [None], "dtype": "string",
                                "description": "encoded JPEG or PNG images, grey or colour, "
-                                              "each resized to 16x16",
+                                              f"each resized to {size}x{size}",
                                "minimum": None, "maximum": None}]
     assert twin["outputs"] == [{"name": "image_bytes", "dtype": "string",
                                 "description": "a PNG of each result"}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -75,17 +76,28 @@ def test_same_seed_same_stream_and_other_seed_other_stream() -> None:
     assert not all(np.array_equal(one[0], two[0]) for one, two in zip(first, other))
 
 
-@pytest.mark.parametrize("steps_per_epoch", [None, 2, 5])
-@pytest.mark.parametrize("start_epoch", [1, 2, 5])
-def test_resuming_gives_the_uninterrupted_batches(steps_per_epoch, start_epoch) -> None:
-    # 14 examples in batches of 4: 3 batches per pass, which 2 and 5 do not divide.
+START_EPOCHS = (1, 2, 5)
+
+
+@functools.lru_cache
+def _uninterrupted(steps_per_epoch: int | None) -> tuple[list, int]:
+    """The batches of every epoch the resuming tests compare with, read once for all of them
+    (14 examples in batches of 4: 3 batches per pass, which 2 and 5 do not divide), and the
+    steps per epoch."""
     dataset, steps = training_stream({"value": np.arange(14)}, batch_size=4, seed=7,
                                      preprocess=_with_seed, steps_per_epoch=steps_per_epoch)
-    uninterrupted = _batches(dataset, (start_epoch + 2) * steps)
+    return _batches(dataset, (max(START_EPOCHS) + 2) * steps), steps
+
+
+@pytest.mark.parametrize("steps_per_epoch", [None, 2, 5])
+@pytest.mark.parametrize("start_epoch", START_EPOCHS)
+def test_resuming_gives_the_uninterrupted_batches(steps_per_epoch, start_epoch) -> None:
+    uninterrupted, steps = _uninterrupted(steps_per_epoch)
     resumed, _ = training_stream({"value": np.arange(14)}, batch_size=4, seed=7,
                                  preprocess=_with_seed, steps_per_epoch=steps_per_epoch,
                                  start_epoch=start_epoch)
-    _assert_same(_batches(resumed, 2 * steps), uninterrupted[start_epoch * steps:])
+    _assert_same(_batches(resumed, 2 * steps),
+                 uninterrupted[start_epoch * steps:(start_epoch + 2) * steps])
 
 
 def test_resuming_does_not_preprocess_the_skipped_batches() -> None:

@@ -108,7 +108,7 @@ CONFIGS = {
         beta_2=0.9, loss="wasserstein", discriminator_steps=5, gradient_penalty_weight=10.0,
         discriminator_normalization="layer"),
 }
-# The default preset per mixture: on the ring it reaches the target (README,
+# The default preset per mixture: on the ring it reaches the target (docs/gan.md,
 # "Mode coverage"); on the grid it is the best measured here, and short of it.
 DEFAULT_CONFIG = {"ring": "pacgan2", "grid": "pacgan2"}
 # Training steps run per call into the graph; the 2-D networks are so small

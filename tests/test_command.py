@@ -405,6 +405,23 @@ def test_translate_takes_any_model_whose_export_declares_a_translation(tmp_path,
     assert np.abs(_png(tmp_path / "out" / "photo.png").astype(int) - expected).max() <= 1
 
 
+def test_translate_gives_a_model_of_any_size_each_image_at_its_own_size(tmp_path, capsys):
+    """A model whose translation takes any size and records no image_size (the template
+    family) gets each file at its own size, not a refusal."""
+    export = tiny_exports()["template"]
+    files = [_write(tmp_path / f"{name}.png", np.random.default_rng(4).integers(
+        0, 256, shape, dtype=np.uint8)) for name, shape in (("wide", (6, 10, 1)),
+                                                            ("tall", (12, 4, 3)))]
+    assert main(["translate", str(export), *map(str, files), "--out", str(tmp_path / "out")]) == 0
+    assert "translated by" in capsys.readouterr().out
+    for path in files:
+        image = read_input(path, None, None, 1)
+        expected = to_uint8(zoo.load(export).translate(image[None])[0])
+        written = _png(tmp_path / "out" / path.name)
+        assert written.shape == expected.shape == (*image.shape[:2], 3)
+        assert np.abs(written.astype(int) - expected).max() <= 1
+
+
 def _translate_case(tmp_path: Path, case: str) -> list[str]:
     good = _write(tmp_path / "good.png", np.zeros((28, 28, 3), np.uint8))
     out = str(tmp_path / "out")

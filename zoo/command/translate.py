@@ -109,17 +109,24 @@ def _direction(model: Any, asked: str | None) -> str:
     return asked
 
 
-def _image_size(model: Any, signature: str) -> tuple[int, int, int]:
+def _image_size(model: Any, signature: str) -> tuple[int | None, int | None, int]:
     """(height, width, channels) the inputs are resized and converted to: the signature's
-    fixed size (pix2pix), else the size the model was trained at (CycleGAN)."""
+    fixed size (pix2pix), else the size the model was trained at (CycleGAN), else None for
+    each image's own size (a model that takes any size and records none)."""
     height, width, channels = model.signatures[signature].inputs[0].shape[1:]
     if height is None or width is None:
         size = model.metadata["model_config"].get("image_size")
-        if not isinstance(size, int):
-            raise ConfigurationError(f"{model.path} records no image_size in its zoo.json; "
-                                     "resize the images yourself and call the model from Python.")
-        height, width = size, size
+        height, width = (size, size) if isinstance(size, int) else (None, None)
     return height, width, channels
+
+
+def _own_size(image: np.ndarray, multiple: int | None) -> tuple[int, int]:
+    """An image's height and width, rounded down to the multiple the model needs (at least
+    one multiple), for a model that takes images of any such size."""
+    height, width = image.shape[:2]
+    if not multiple:
+        return height, width
+    return max(height // multiple, 1) * multiple, max(width // multiple, 1) * multiple
 
 
 def _input_files(paths: Sequence[Path]) -> list[Path]:
@@ -167,7 +174,7 @@ def read_input(path: Path, height: int, width: int, channels: int,
 
     Args:
         path: a JPEG or PNG file.
-        height, width: the size it is resized to.
+        height, width: the size it is resized to; None for its own size.
         channels: 1 for grey (colour is converted), 3 for RGB (grey is repeated).
         take: `left` or `right` for that half of a side-by-side pair (the pix2pix
             data layout); None or `whole` for the whole image.
@@ -175,9 +182,12 @@ def read_input(path: Path, height: int, width: int, channels: int,
     Raises:
         zoo.errors.DataError: the file cannot be read or is not a JPEG or PNG image.
     """
-    if take in (None, "whole"):
+    if take in (None, "whole") and height is not None:
         return read_image(path, channels, (height, width))
-    return resize_image(_part(read_image(path, channels), take), height, width).numpy()
+    image = _part(read_image(path, channels), take)
+    if height is None:
+        return image
+    return resize_image(image, height, width).numpy()
 
 
 def _check_sizes(files: Sequence[Path], height: int, width: int, take: str | None) -> None:
@@ -220,11 +230,19 @@ def run(args: argparse.Namespace) -> None:
     model = zoo.load(model_argument(args.model), args.version)
     direction = _direction(model, args.direction)
     height, width, channels = _image_size(model, direction)
-    _check_sizes(files, height, width, args.take)
-    for start in range(0, len(files), args.batch_size):
-        batch = files[start:start + args.batch_size]
-        images = np.stack([read_input(path, height, width, channels, args.take)
-                           for path in batch])
+    if height is not None:
+        _check_sizes(files, height, width, args.take)
+    # A model that takes any size translates each image at its own size, one at a time.
+    batch_size = args.batch_size if height is not None else 1
+    multiple = model.signatures[direction].inputs[0].multiple_of
+    for start in range(0, len(files), batch_size):
+        batch = files[start:start + batch_size]
+        images = [read_input(path, height, width, channels, args.take) for path in batch]
+        if height is None:
+            images = [resize_image(image, *_own_size(image, multiple)).numpy()
+                      if _own_size(image, multiple) != image.shape[:2] else image
+                      for image in images]
+        images = np.stack(images)
         outputs = model.call(direction, images)
         for image, target in zip(outputs, targets[start:start + len(batch)]):
             try:

@@ -42,12 +42,32 @@ def test_float64_is_checked_after_the_cast_to_float32():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy's overflow warning must not reach the user
         with pytest.raises(InputError, match=r"'latent'.*got NaN or infinite values as float32 "
-                                             r"\(largest magnitude 3.4e\+38\)"):
+                                             r"\(largest finite magnitude 1e\+300, beyond "
+                                             r"float32's 3.4e\+38\)\.$"):
             check_input(LATENT, "decode", np.array([[0.0, 1e300]]))
         with pytest.raises(InputError, match=r"'images'.*got NaN or infinite values as float32"):
             check_input(IMAGES, "reconstruct", np.full((1, 2, 2, 1), -1e300))
     # What passes is what the model gets: 1 + 1e-10 is 1.0 in float32, inside [0, 1].
     assert check_input(IMAGES, "reconstruct", np.full((1, 2, 2, 1), 1 + 1e-10)).max() == 1.0
+
+
+@pytest.mark.parametrize("value, told", [
+    (np.full((1, 2), np.nan, np.float32), "float32."),  # no finite value, so no figure
+    (np.array([[np.inf, -0.5]]), r"float32 \(largest finite magnitude 0.5\)\."),
+])
+def test_nan_and_infinity_are_refused_naming_only_values_the_input_has(value, told):
+    with pytest.raises(InputError, match=rf"'latent'.*; got NaN or infinite values as {told}$"):
+        check_input(LATENT, "decode", value)
+
+
+def test_a_scalar_out_of_range_is_shown_as_itself():
+    label = TensorInput("label", (), "int32", "class, 0 to 9", 0, 9)
+    with pytest.raises(InputError, match=r"'label'.*values in \[0, 9\]; got 12\.$"):
+        check_input(label, "sample", 12)
+    with pytest.raises(InputError, match=r"'label'.*; got -1\.$"):
+        check_input(label, "sample", -1)
+    with pytest.raises(InputError, match=r"'labels'.*; got a maximum of 12\.$"):
+        check_input(LABELS, "generate", [3, 12])
 
 
 @pytest.mark.parametrize("spec, value, shown", [

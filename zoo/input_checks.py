@@ -104,10 +104,13 @@ def check_input(spec: TensorInput, signature: str, value: Any) -> np.ndarray:
                                  f"{spec.multiple_of}.")
     converted = _convert(spec, expected, array)
     # Ranges are checked on the converted values: those are what the model gets.
+    # A scalar is its own minimum and maximum: "got 12" rather than "got a maximum of 12".
     if converted.size and spec.minimum is not None and converted.min() < spec.minimum:
-        raise InputError(f"{expected}; got a minimum of {converted.min()}.")
+        got = "" if converted.ndim == 0 else "a minimum of "
+        raise InputError(f"{expected}; got {got}{converted.min()}.")
     if converted.size and spec.maximum is not None and converted.max() > spec.maximum:
-        raise InputError(f"{expected}; got a maximum of {converted.max()}.")
+        got = "" if converted.ndim == 0 else "a maximum of "
+        raise InputError(f"{expected}; got {got}{converted.max()}.")
     return converted
 
 
@@ -168,6 +171,20 @@ def _convert(spec: TensorInput, expected: str, array: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         converted = array.astype(spec.dtype)
     if converted.size and not np.all(np.isfinite(converted)):
-        raise InputError(f"{expected}; got NaN or infinite values as {spec.dtype} "
-                         f"(largest magnitude {np.finfo(spec.dtype).max:.2g}).")
+        raise InputError(f"{expected}; got NaN or infinite values as {spec.dtype}"
+                         f"{_largest_finite(array, spec.dtype)}.")
     return converted
+
+
+def _largest_finite(array: np.ndarray, dtype: str) -> str:
+    """` (largest finite magnitude 1e+300, beyond float32's 3.4e+38)`, of the values given.
+
+    Empty when none is finite: a figure no value has would mislead.
+    """
+    finite = array[np.isfinite(array)]
+    if not finite.size:
+        return ""
+    largest = float(np.abs(finite).max())
+    limit = float(np.finfo(dtype).max)
+    beyond = f", beyond {dtype}'s {limit:.2g}" if largest > limit else ""
+    return f" (largest finite magnitude {largest:.2g}{beyond})"

@@ -47,7 +47,7 @@ def test_the_conditional_export_takes_labels_and_refuses_unknown_classes(exports
     assert sevens.shape == (4, 28, 28, 1)
     assert not np.array_equal(sevens, loaded.sample(count=4, seed=0, label=1))
     with pytest.raises(ValueError,
-                       match=r"'label': class of the images, 0 to 9.*got a maximum of 10"):
+                       match=r"'label': class of the images, 0 to 9.*; got 10\."):
         loaded.sample(count=4, seed=0, label=10)
     with pytest.raises(ValueError, match=r"'labels'.*got a minimum of -1"):
         loaded.generate(latent, np.array([0, 1, 2, -1]))

@@ -42,7 +42,8 @@ def test_sample_draws_a_grid_from_the_shipped_vae(tmp_path, capsys):
     grid = _png(out)
     assert grid.shape == (2 * 28 + 1, 2 * 28 + 1, 1)
     expected = zoo.load("vae_mnist").sample(count=4, seed=3)
-    np.testing.assert_allclose(grid[:28, :28, 0] / 255.0, expected[0, ..., 0], atol=0.5 / 255 + 1e-6)
+    np.testing.assert_allclose(grid[:28, :28, 0] / 255.0, expected[0, ..., 0],
+                               atol=0.5 / 255 + 1e-6)
 
 
 def test_a_conditional_model_draws_one_row_per_class_or_the_asked_label(tmp_path, capsys):
@@ -69,7 +70,13 @@ def test_a_conditional_model_draws_one_row_per_class_or_the_asked_label(tmp_path
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["sample", "cgan_mnist", "--label", "12"], "'label': class of the images, 0 to 9"),
+    (["sample", "cgan_mnist", "--label", "12"], "error: --label must be 0 to 9 for cgan_mnist; "
+                                                "got 12."),
+    (["sample", "vae_mnist", "--count", "5000"], "error: --count must be 1 to 4096 for vae_mnist; "
+                                                 "got 5000."),
+    # Without --label, --count is per class: checked against the same bound.
+    (["sample", "cgan_mnist", "--count", "4097"], "error: --count must be 1 to 4096 for "
+                                                  "cgan_mnist; got 4097."),
     (["sample", "vae_mnist", "--label", "3"], "vae_mnist is not class-conditional; drop --label."),
     (["sample", "vae_cifar"], "Unknown zoo entry 'vae_cifar'"),
     (["sample", "vae_mnist", "--version", "9"], "no version 9"),

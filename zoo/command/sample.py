@@ -14,6 +14,7 @@ from zoo.console import plural, progress
 from zoo.errors import ConfigurationError
 from zoo.images import IMAGE_FORMATS, save_image, tile
 from zoo.paths import model_argument
+from zoo.signatures import TensorInput
 
 DEFAULT_COUNT = 64
 DEFAULT_PER_CLASS = 10
@@ -54,21 +55,36 @@ def _draw(model: Any, count: int | None, seed: int, label: int | None) -> tuple[
     if extra:
         raise ConfigurationError(f"{model.name}'s sample needs {', '.join(sorted(extra))}, "
                                  "which this command cannot pass.")
-    if "label" not in inputs:
-        if label is not None:
-            raise ConfigurationError(f"{model.name} is not class-conditional; drop --label.")
-        count = DEFAULT_COUNT if count is None else count
-        return model.sample(count=count, seed=seed), 0
-    if label is not None:
-        count = DEFAULT_COUNT if count is None else count
-        return model.sample(count=count, seed=seed, label=label), 0
-    per_class = DEFAULT_PER_CLASS if count is None else count
+    if "label" not in inputs and label is not None:
+        raise ConfigurationError(f"{model.name} is not class-conditional; drop --label.")
+    row_per_class = "label" in inputs and label is None
+    count = (DEFAULT_PER_CLASS if row_per_class else DEFAULT_COUNT) if count is None else count
+    given = {"count": count, "seed": seed, "label": label}
+    for name, spec in inputs.items():
+        if given[name] is not None:
+            _check_flag(model.name, spec, given[name])
+    if not row_per_class:
+        extras = {} if label is None else {"label": label}
+        return model.sample(count=count, seed=seed, **extras), 0
     classes = range(int(inputs["label"].minimum), int(inputs["label"].maximum) + 1)
     rows = []
     for each in classes:
-        rows.append(model.sample(count=per_class, seed=seed, label=each))
+        rows.append(model.sample(count=count, seed=seed, label=each))
         progress(f"drew class {each} ({len(rows)}/{len(classes)} rows)")
-    return np.concatenate(rows), per_class
+    return np.concatenate(rows), count
+
+
+def _check_flag(name: str, spec: TensorInput, value: int) -> None:
+    """Refuses the value of the flag named after `spec` (`--count` for `count`) when it is
+    outside the range the export of model `name` declares, naming the flag and that range."""
+    low, high = spec.minimum, spec.maximum
+    if (low is None or value >= low) and (high is None or value <= high):
+        return
+    low, high = (None if bound is None else int(bound) if float(bound).is_integer() else bound
+                 for bound in (low, high))
+    bounds = (f"at least {low}" if high is None else f"at most {high}" if low is None
+              else f"{low} to {high}")
+    raise ConfigurationError(f"--{spec.name} must be {bounds} for {name}; got {value}.")
 
 
 def _either(suffixes: Sequence[str]) -> str:

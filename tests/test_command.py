@@ -242,7 +242,8 @@ def test_info_of_an_entry_without_export_gives_the_registry_and_train_command(
 @pytest.mark.parametrize("argv, message", [
     (["info", "vae_cifar"], "Unknown zoo entry 'vae_cifar'"),
     (["info", "vae_mnist", "--version", "9"], "no version 9"),
-    (["info", "./no/such/folder"], "No export directory at no/such/folder"),
+    (["info", "./no/such/folder"], "No export directory at ./no/such/folder: pass an existing "
+                                   "export folder"),
     (["info", "--version", "1"], "--version needs a model: `zoo info MODEL --version N`"),
 ])
 def test_info_errors_are_one_line(argv, message, capsys):

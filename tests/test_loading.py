@@ -97,13 +97,32 @@ def test_unknown_names_and_escapes_are_refused(exported_env, tmp_path):
         zoo.load(tmp_path / "missing")
 
 
+def test_a_path_that_holds_no_export_says_what_a_valid_one_is(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"^No export directory at \./nothere: pass an "
+                                                r"existing export folder \(an entry's folder of "
+                                                r"numbered version folders.*zoo\.available\(\)"):
+        zoo.load("./nothere")
+    (tmp_path / "empty" / "notes").mkdir(parents=True)
+    for given in (str(tmp_path / "empty"), tmp_path / "empty"):
+        with pytest.raises(FileNotFoundError) as raised:
+            zoo.load(given)
+        # Said once, with no advice about training or $ZOO_EXPORTED_DIR, which a path has nothing
+        # to do with.
+        assert str(raised.value) == (
+            f"{tmp_path / 'empty'} holds no export versions (no numbered folders with a "
+            "saved_model.pb); pass an entry's folder of numbered version folders, such as "
+            "exported/vae_mnist, or one version folder, such as exported/vae_mnist/1.")
+
+
 def test_missing_and_damaged_exports_point_at_zoo_train(exported, tmp_path):
     (tmp_path / "vae_mnist").mkdir()
     with pytest.raises(ExportNotFoundError, match="train and export one with `zoo train "
                                                   "vae_mnist`"):
         zoo.load(tmp_path / "vae_mnist")
-    with pytest.raises(ExportNotFoundError, match="train and export one with `zoo train ENTRY`"):
-        zoo.load(tmp_path)
+    with pytest.raises(ExportNotFoundError, match="holds no export versions.*version folder, "
+                                                  r"such as exported/vae_mnist/1\.$"):
+        zoo.load(tmp_path)  # no entry's folder: nothing to train
     damaged = Path(shutil.copytree(exported[2], tmp_path / "vae_mnist" / "1"))
     (damaged / "saved_model.pb").write_bytes(b"")
     with pytest.raises(DamagedExportError, match=r"export the model again \(`zoo train "

@@ -21,6 +21,10 @@ from zoo.paths import EXPORTED_ENV, find_entry, remove_stale_staging, search_roo
 from zoo.registry import ENTRIES, NAME_PATTERN
 from zoo.signatures import Signature
 
+VALID_PATH = ("an entry's folder of numbered version folders, such as exported/vae_mnist, or "
+              "one version folder, such as exported/vae_mnist/1")
+"""What a directory passed to `load` must be, for the messages refusing one."""
+
 
 def _load_saved_model(folder: Path) -> Any:
     """`tf.saved_model.load`, with a failure on unreadable files as a DamagedExportError.
@@ -197,15 +201,24 @@ def resolve(name_or_path: str | os.PathLike, version: int | None = None) -> Path
             f"underscores; known: {', '.join(ENTRIES)}) nor a path: pass a directory as "
             "pathlib.Path, as an absolute path or starting with './'.")
     path = Path(name_or_path).expanduser()
+    given = os.fspath(name_or_path)  # as the user wrote it: `./x`, not `x`
     if not path.is_dir():
-        raise ExportNotFoundError(f"No export directory at {path}.")
+        raise ExportNotFoundError(f"No export directory at {given}: pass an existing export "
+                                  f"folder ({VALID_PATH}), or an entry name from "
+                                  "zoo.available() (`zoo list` lists them).")
     if (path / "saved_model.pb").is_file():
         if version is not None:
             raise ConfigurationError(f"{path} is a single version folder; do not pass "
                                      f"version={version!r}.")
         folder = path
+    elif not versions(path):
+        # Training applies only to a folder named after an entry: one it may export into.
+        train = (f", or train and export one with `{train_command(path.name)}`"
+                 if path.name in ENTRIES else "")
+        raise ExportNotFoundError(f"{given} holds no export versions (no numbered folders with "
+                                  f"a saved_model.pb); pass {VALID_PATH}{train}.")
     else:
-        folder = _version_folder(path, version, str(path))
+        folder = _version_folder(path, version, given)
     if not (folder / METADATA_FILE).is_file():
         raise ExportNotFoundError(f"{folder} has no {METADATA_FILE}; it was not exported by the "
                                   "zoo.")

@@ -169,16 +169,20 @@ def model_argument(text: str, writing: bool = False) -> str | Path:
             `exported_root()`, never a copy found elsewhere in the search order.
 
     Returns:
-        A `Path` for a directory or a written export, else the name.
+        A `Path` for a directory or a written export, else the name. A directory
+        `zoo.load` takes as text (absolute, or starting with `./`) stays text, so
+        that its messages quote it as the user wrote it.
 
     Example:
         >>> model_argument("vae_mnist"), model_argument("runs/exported/vae_mnist/1")
         ('vae_mnist', PosixPath('runs/exported/vae_mnist/1'))
+        >>> model_argument("./runs/exported/vae_mnist/1")
+        './runs/exported/vae_mnist/1'
         >>> model_argument("vae_mnist", writing=True) == exported_root() / "vae_mnist"
         True
     """
     if os.sep in text or (os.altsep and os.altsep in text):
-        return Path(text)
+        return text if text.startswith("./") or os.path.isabs(text) else Path(text)
     return exported_root() / text if writing else text
 
 

@@ -14,6 +14,7 @@ entry and the signature, and give each input as a flag named after it.
 PNG outputs are written as files (`--out`, default the current folder), other
 outputs as `.npy` files. `--dry-run` prints the request (the URL and JSON body, or
 the PredictRequest) without sending it. gRPC needs `pip install tensorflow-serving-api`.
+TensorFlow's start-up log lines are hidden unless `--verbose` is given.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from zoo import serving
+from zoo.console import quiet_tensorflow
 from zoo.errors import ConfigurationError, ZooError
 from zoo.images import read_image, read_image_bytes, write_atomically
 from zoo.signatures import IMAGE_RANGE, Signature, TensorInput
@@ -58,7 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dry-run", action="store_true", help="print the request, do not send")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for the outputs")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show TensorFlow's start-up and C++ log lines (hidden by default)")
     return parser
+
+
+def _needs_tensorflow(signature: Signature, grpc: bool) -> bool:
+    """Whether the call imports TensorFlow: to decode image files into pixels, or to build
+    gRPC's TensorProtos. A REST call without them stays light."""
+    return grpc or any(_image_input(spec) and spec.dtype != "string"
+                       for spec in signature.inputs)
 
 
 def _image_input(spec: TensorInput) -> bool:
@@ -177,7 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         called = serving.target(Path(args.model) if "/" in args.model else args.model,
                                 args.signature, args.version)
         inputs = input_parser(called.signature, f"{args.model} {args.signature}")
-        values = read_inputs(called.signature, vars(inputs.parse_args(rest)))
+        arguments = vars(inputs.parse_args(rest))
+        if not args.verbose and _needs_tensorflow(called.signature, args.grpc):
+            quiet_tensorflow()
+        values = read_inputs(called.signature, arguments)
         if args.grpc:
             request = serving.predict_request(called.model, called.signature, values,
                                               called.version)

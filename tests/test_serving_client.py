@@ -315,6 +315,27 @@ def test_the_client_dry_run_prints_the_request(exports, capsys):
                                 "inputs": {"count": 3, "seed": 1, "label": 2}}
 
 
+@pytest.mark.parametrize("argv, quieted", [
+    (["encode", "--images", "DIGIT"], True),  # image files are decoded by TensorFlow
+    (["encode", "--images", "DIGIT", "--verbose"], False),
+    (["sample", "--count", "2", "--seed", "0", "--grpc"], True),  # TensorProtos
+    (["sample", "--count", "2", "--seed", "0"], False),  # a REST call needs no TensorFlow
+])
+def test_the_client_hides_tensorflows_start_up_lines_unless_verbose(argv, quieted, exports,
+                                                                    tmp_path, capsys):
+    digit = tmp_path / "digit.png"
+    digit.write_bytes(png(np.zeros((28, 28, 1), np.uint8)))
+    module = client()
+    calls = []
+    # TensorFlow is already imported in this process, so only the call can be seen.
+    module.quiet_tensorflow = lambda: calls.append(True)
+    argv = [str(digit) if part == "DIGIT" else part for part in argv]
+    if "--grpc" in argv:
+        pytest.importorskip("tensorflow_serving")
+    assert module.main([str(exports["vae"]), *argv, "--dry-run"]) == 0
+    assert calls == ([True] if quieted else [])
+
+
 def test_the_client_says_what_is_wrong_in_one_line(exports, capsys):
     folder = str(exports["cgan"])
     assert client().main([folder, "sample_png", "--count", "0", "--seed", "1", "--label", "2",

@@ -157,6 +157,7 @@ def test_info_shows_folder_signatures_training_and_evaluation(trained, capsys):
             assert f"    input  {spec.expected()}" in out
     assert "    output 'negative_elbo': float32" in out
     assert "  vae_likelihood:\n    nll_nats: 123.4\n    split:\n      name: test" in out
+    assert "(32 examples), 1 epoch of 2 steps, global batch 8" in out
 
 
 def test_info_shows_a_recipe_command_as_the_zoo_train_command(trained, capsys):

@@ -95,6 +95,19 @@ def test_a_run_stopped_before_its_first_checkpoint_starts_afresh_with_new_flags(
         RunDirectory(other.out, get_entry("dcgan_mnist"), other)
 
 
+def test_a_run_of_one_epoch_is_refused_a_new_length_in_words(tmp_path, mnist_idx_dir):
+    entry = get_entry("cyclegan_mnist_restyle")  # its learning rates depend on --epochs
+    first = parse_args(entry, _small_run(mnist_idx_dir, tmp_path, "--epochs", "1"))
+    RunDirectory(first.out, entry, first).save()
+    # What the first epoch's checkpoint leaves, as far as the resume check reads it.
+    (first.out / "checkpoints").mkdir()
+    (first.out / "checkpoints" / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\n')
+    (first.out / "checkpoints" / "ckpt-1.index").write_bytes(b"")
+    longer = parse_args(entry, _small_run(mnist_idx_dir, tmp_path, "--epochs", "2"))
+    with pytest.raises(RunError, match=r"holds a run of 1 epoch, and cyclegan_mnist_restyle's "):
+        RunDirectory(longer.out, entry, longer)
+
+
 @pytest.mark.parametrize("verbose", [False, True])
 def test_missing_data_is_one_sentence_and_tensorflow_start_up_lines_need_verbose(tmp_path,
                                                                                 verbose):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.command.common import PROG, DefaultsFormatter, exported_entries, start_tensorflow
+from zoo.console import plural
 from zoo.errors import ConfigurationError, ExportNotFoundError
 from zoo.paths import (EXPORTED_ENV, exported_root, find_entry, model_argument, search_order,
                        search_roots, shipped_exports, versions)
@@ -122,11 +123,11 @@ def _export_info(folder: Path) -> str:
     if "dataset" in training:
         facts = [f"on {training['dataset']} {training.get('train_split', '')}".rstrip()]
         if training.get("train_examples"):
-            facts[0] += f" ({training['train_examples']} examples)"
+            facts[0] += f" ({plural(training['train_examples'], 'example')})"
         if training.get("epochs"):
-            facts.append(f"{training['epochs']} epochs" + (
-                f" of {training['steps_per_epoch']} steps" if training.get("steps_per_epoch")
-                else ""))
+            facts.append(plural(training["epochs"], "epoch") + (
+                f" of {plural(training['steps_per_epoch'], 'step')}"
+                if training.get("steps_per_epoch") else ""))
         facts += [f"{label} {training[key]}" for key, label in
                   (("batch_size", "global batch"), ("seed", "seed")) if key in training]
         lines.append("  " + ", ".join(facts))
@@ -155,8 +156,8 @@ def _registry_info(entry: Entry) -> str:
              f"model config: {_values(dict(entry.model_config))}",
              f"data: {entry.data.dataset}, train split {entry.data.train_split!r}, validation "
              f"split {entry.data.validation_split!r}, augmentation {entry.data.augment}",
-             f"training defaults: {entry.epochs} epochs, global batch {entry.batch_size}, "
-             f"{optimizers}, schedule {entry.schedule}"]
+             f"training defaults: {plural(entry.epochs, 'epoch')}, global batch "
+             f"{entry.batch_size}, {optimizers}, schedule {entry.schedule}"]
     if entry.flags:
         lines.append("model flags: " + " ".join(f"--{key.replace('_', '-')}"
                                                 for key in entry.flags))

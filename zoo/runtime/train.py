@@ -97,7 +97,7 @@ class RunDirectory:
         changed = [key for key in run_defining_flags(entry) if recorded.get(key) != flags[key]]
         if "epochs" in changed:
             raise RunError(
-                f"--out {self.path} holds a run of {recorded['epochs']} epochs, and "
+                f"--out {self.path} holds a run of {plural(recorded['epochs'], 'epoch')}, and "
                 f"{entry.name}'s learning rates {schedule_class(entry).description}, so the "
                 f"run cannot be lengthened or shortened; resume with --epochs "
                 f"{recorded['epochs']}, or train a new run (another --out).")

@@ -112,6 +112,8 @@ def test_serving_config_of_a_missing_folder_says_so(capsys):
     (["train"], "`zoo train` needs an entry"),
     (["nonsense"], "invalid choice: 'nonsense'"),
     (["sample", "vae_mnist", "--count", "0"], "--count must be at least 1; got 0"),
+    # The entry is ENTRY in every subcommand's help and errors.
+    (["sample"], "error: the following arguments are required: ENTRY (see `zoo sample --help`)."),
     (["sample", "vae_mnist", "--seed", str(2**64)], f"--seed must be 0 to {2**63 - 1}"),
 ])
 def test_usage_errors_are_one_error_line(argv, message, capsys):
@@ -126,6 +128,14 @@ def test_version_prints_the_package_version(capsys):
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == f"zoo {zoo.__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["info", "sample", "train"])
+def test_usage_names_the_entry_argument_entry(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    assert re.search(r"\bENTRY\b", usage) and "model" not in usage, usage
 
 
 @pytest.mark.parametrize("command", ["info", "sample", "translate", "serving-config"])
@@ -245,7 +255,7 @@ def test_info_of_an_entry_without_export_gives_the_registry_and_train_command(
     (["info", "vae_mnist", "--version", "9"], "no version 9"),
     (["info", "./no/such/folder"], "No export directory at ./no/such/folder: pass an existing "
                                    "export folder"),
-    (["info", "--version", "1"], "--version needs a model: `zoo info MODEL --version N`"),
+    (["info", "--version", "1"], "--version needs an entry: `zoo info ENTRY --version N`"),
 ])
 def test_info_errors_are_one_line(argv, message, capsys):
     assert main(argv) == 2

@@ -31,7 +31,7 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
                     "in its zoo.json; for an entry with no export, the registry's facts and the "
                     "command that trains it. Without a model: the folders exports are looked "
                     "up in, in order, with the entries each holds, and where new exports go.")
-    parser.add_argument("model", nargs="?", default=None,
+    parser.add_argument("model", nargs="?", default=None, metavar="ENTRY",
                         help="entry name (e.g. vae_mnist) or export directory")
     parser.add_argument("--version", type=int, default=None,
                         help="export version (default: newest)")
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> None:
     """Prints what `info_text` (or, without a model, `exports_text`) says."""
     if args.model is None:
         if args.version is not None:
-            raise ConfigurationError(f"--version needs a model: `{PROG} info MODEL "
+            raise ConfigurationError(f"--version needs an entry: `{PROG} info ENTRY "
                                      "--version N`.")
         print(exports_text())
         return

@@ -26,7 +26,8 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
     parser = commands.add_parser(
         "sample", parents=parents, formatter_class=DefaultsFormatter,
         help="draw images from an exported model into a PNG or JPEG grid")
-    parser.add_argument("model", help="entry name (e.g. vae_mnist) or export directory")
+    parser.add_argument("model", metavar="ENTRY",
+                        help="entry name (e.g. vae_mnist) or export directory")
     parser.add_argument("--count", type=bounded_int("--count", 1), default=None,
                         help=f"images to draw (default {DEFAULT_COUNT}); for a class-conditional "
                              f"model without --label, images per class (default "

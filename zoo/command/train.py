@@ -23,7 +23,7 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
         usage=f"{PROG} train ENTRY [flags]",
         description=f"Trains, checkpoints and exports an entry: `{PROG} train ENTRY [flags]` "
                     "is the recipe `python recipes/ENTRY.py [flags]`, with the same flags.")
-    parser.add_argument("entry", nargs="?", help=f"one of: {', '.join(ENTRIES)}")
+    parser.add_argument("entry", nargs="?", metavar="ENTRY", help=f"one of: {', '.join(ENTRIES)}")
     parser.add_argument("flags", nargs=argparse.REMAINDER,
                         help=f"the recipe's flags (`{PROG} train ENTRY --help` lists them)")
     parser.set_defaults(run=run, parser=parser)

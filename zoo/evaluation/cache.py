@@ -121,8 +121,8 @@ def load_or_train(run_dir: str | os.PathLike, record: dict[str, Any],
     Raises:
         ClassifierCacheError: the cached classifier has another record.
 
-    Example:
-        >>> model, trained = load_or_train("runs/c", {"epochs": 1}, train)  # doctest: +SKIP
+    Usage (needs a data set, or trains):
+        model, trained = load_or_train("runs/c", {"epochs": 1}, train)
     """
     cached = cached_classifier(run_dir, record, run_dir_flag)
     if cached is not None:

@@ -176,9 +176,9 @@ def load_or_train_digit_classifier(run_dir: str | os.PathLike, images: np.ndarra
         ClassifierCacheError: the cached classifier was trained on other images or with
             other settings.
 
-    Example:
-        >>> model, trained = load_or_train_digit_classifier("runs/gan_quality", *load_mnist(
-        ...     "test[:8000]", "data/mnist"), epochs=10, batch_size=64)  # doctest: +SKIP
+    Usage (needs a data set, or trains):
+        model, trained = load_or_train_digit_classifier("runs/gan_quality", *load_mnist(
+            "test[:8000]", "data/mnist"), epochs=10, batch_size=64)
     """
     def train() -> keras.Model:
         keras.utils.set_random_seed(DIGIT_CLASSIFIER_SEED)
@@ -195,8 +195,8 @@ def domain_training_files(split: str, data_dir: str | os.PathLike
                           ) -> tuple[np.ndarray, np.ndarray]:
     """The image files of a horse2zebra split: horses (A, class 0), then zebras (B, class 1).
 
-    Example:
-        >>> paths, labels = domain_training_files("train", "data/horse2zebra")  # doctest: +SKIP
+    Usage (needs a data set, or trains):
+        paths, labels = domain_training_files("train", "data/horse2zebra")
     """
     examples = load_examples("horse2zebra", split, data_dir)
     paths = [examples.domains[domain].features["path"] for domain in ("a", "b")]
@@ -248,10 +248,10 @@ def load_or_train_domain_classifier(run_dir: str | os.PathLike, paths: np.ndarra
         ClassifierCacheError: the cached classifier was trained on other files or with
             other settings.
 
-    Example:
-        >>> model, trained = load_or_train_domain_classifier(
-        ...     "runs/h2z", *domain_training_files("train", "data/horse2zebra"),
-        ...     image_size=128, epochs=8)  # doctest: +SKIP
+    Usage (needs a data set, or trains):
+        model, trained = load_or_train_domain_classifier(
+            "runs/h2z", *domain_training_files("train", "data/horse2zebra"),
+            image_size=128, epochs=8)
     """
     def read(path: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return resize({"image": decode_rgb(path)}, ("image",), image_size)["image"], label

@@ -20,7 +20,8 @@ def is_conditional(exported: ExportedModel) -> bool:
         True for a class-conditional export.
 
     Example:
-        >>> is_conditional(zoo.load("cgan_mnist"))  # doctest: +SKIP
+        >>> import zoo
+        >>> is_conditional(zoo.load("cgan_mnist"))
         True
     """
     return any(spec.name == "label" for spec in exported.signatures["sample"].inputs)
@@ -48,8 +49,9 @@ def sample_images(exported: ExportedModel, count: int, seed: int,
         ConfigurationError: a conditional export asked for fewer images than it has classes.
 
     Example:
-        >>> images, labels = sample_images(zoo.load("dcgan_mnist"), 100, seed=0)  # doctest: +SKIP
-        >>> images.shape, labels  # doctest: +SKIP
+        >>> import zoo
+        >>> images, labels = sample_images(zoo.load("dcgan_mnist"), 100, seed=0)
+        >>> images.shape, labels
         ((100, 28, 28, 1), None)
     """
     inputs = {spec.name: spec for spec in exported.signatures["sample"].inputs}

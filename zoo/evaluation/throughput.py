@@ -66,8 +66,8 @@ def float32_baseline(entry: Entry, config: dict[str, Any], steps: int, epochs: i
     Returns:
         `step(batch)`: one update on a preprocessed batch (as `train_step` takes it).
 
-    Example:
-        >>> step = float32_baseline(entry, config, 30, 12, vae_step)  # doctest: +SKIP
+    Usage (needs a data set, or trains):
+        step = float32_baseline(entry, config, 30, 12, vae_step)
     """
     keras.utils.set_random_seed(0)
     # The float32 model lends its networks and its optimizers (the entry's Adam settings).

@@ -85,3 +85,14 @@ def write_unpaired_folder(root: Path, count: int = 3) -> Path:
                         rng.integers(0, 256, (40 + index, 36, 3), np.uint8))
     _write_jpeg(root / "trainB" / "grey.jpg", rng.integers(0, 256, (36, 36, 1), np.uint8))
     return root
+
+
+def go_offline(monkeypatch, tmp_path: Path) -> None:
+    """Makes downloads fail at once, as on a machine with no network: every proxy points at a
+    closed local port, and Keras' and tensorflow-datasets' caches are empty folders."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    for variable in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)

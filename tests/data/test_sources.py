@@ -18,6 +18,7 @@ from zoo.data import sources
 from zoo.data.mnist import load_mnist
 from zoo.data.tasks import INPAINT_FILL, RESTYLE_INK, restyle
 from zoo.errors import DataError
+from helpers import go_offline
 
 
 def test_inpainting_pairs_blank_the_lower_half_of_the_padded_digit(mnist_idx_dir):
@@ -60,11 +61,7 @@ def test_a_folder_without_the_split_names_data_dir_and_the_layout(tmp_path):
 
 
 def test_offline_without_data_dir_fails_fast_and_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    for variable in ("HTTP_PROXY", "http_proxy"):
-        monkeypatch.setenv(variable, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    go_offline(monkeypatch, tmp_path)
     with pytest.raises(DataUnavailableError) as caught:
         load_examples("facades", "train")
     message = str(caught.value)
@@ -175,20 +172,11 @@ def test_a_local_horse2zebra_folder_gives_horses_as_a_and_zebras_as_b(tmp_path):
     assert "--data-dir" in message and "trainA/, trainB/, testA/ and testB/" in message
 
 
-def _offline(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
-    for variable in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-        monkeypatch.setenv(variable, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-
-
 def test_horse2zebra_is_written_once_from_tensorflow_datasets_in_the_authors_layout(
         tmp_path, monkeypatch):
     import tensorflow_datasets as tfds
 
-    _offline(monkeypatch, tmp_path)  # mocked data must not need the network
+    go_offline(monkeypatch, tmp_path)  # mocked data must not need the network
     with tfds.testing.mock_data(num_examples=3):
         examples = load_examples("horse2zebra", "train")
     root = tmp_path / "keras" / "datasets" / "horse2zebra"
@@ -204,7 +192,7 @@ def test_horse2zebra_is_written_once_from_tensorflow_datasets_in_the_authors_lay
 
 def test_horse2zebra_offline_names_data_dir_and_the_layout_and_writes_nothing(
         tmp_path, monkeypatch):
-    _offline(monkeypatch, tmp_path)
+    go_offline(monkeypatch, tmp_path)
     with pytest.raises(DataUnavailableError) as caught:
         load_examples("horse2zebra", "train")
     message = str(caught.value)

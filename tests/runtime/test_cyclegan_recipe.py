@@ -9,7 +9,7 @@ import pytest
 
 import zoo
 from zoo.runtime.train import main
-from helpers import write_unpaired_folder
+from helpers import go_offline, write_unpaired_folder
 
 TINY = ("--image-size", "32", "--filters", "2", "--residual-blocks", "1", "--epochs", "2",
         "--steps-per-epoch", "2")
@@ -45,12 +45,7 @@ def test_horse2zebra_trains_from_tensorflow_datasets_by_default(tmp_path, monkey
 
 def test_horse2zebra_offline_without_data_dir_is_one_sentence_and_writes_nothing(
         tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
-    for variable in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-        monkeypatch.setenv(variable, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    go_offline(monkeypatch, tmp_path)
     assert main("cyclegan_horse2zebra", ["--out", str(tmp_path / "run"), "--export-dir",
                                          str(tmp_path / "exported")]) == 2
     err = capsys.readouterr().err

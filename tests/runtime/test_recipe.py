@@ -22,7 +22,7 @@ from zoo.registry import get_entry
 from zoo.runtime.callbacks import SampleGrid
 from zoo.runtime.cli import build_parser, parse_args
 from zoo.runtime.train import RunDirectory, main, train
-from helpers import REPO, write_paired_folder
+from helpers import REPO, go_offline, write_paired_folder
 
 RECIPES = REPO / "recipes"
 RECIPE = RECIPES / "vae_mnist.py"
@@ -405,11 +405,7 @@ def test_a_model_flag_the_model_refuses_is_one_error_line_and_writes_nothing(tmp
 
 def test_pix2pix_facades_offline_without_data_dir_is_one_sentence(tmp_path, monkeypatch,
                                                                    capsys):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    for variable in ("HTTP_PROXY", "http_proxy"):
-        monkeypatch.setenv(variable, "http://127.0.0.1:9")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    go_offline(monkeypatch, tmp_path)
     assert main("pix2pix_facades", ["--out", str(tmp_path / "run"), "--export-dir",
                                     str(tmp_path / "exported")]) == 2
     err = capsys.readouterr().err

@@ -130,7 +130,7 @@ def test_version_prints_the_package_version(capsys):
     assert capsys.readouterr().out == f"zoo {zoo.__version__}\n"
 
 
-@pytest.mark.parametrize("command", ["info", "sample", "train"])
+@pytest.mark.parametrize("command", ["info", "sample", "train", "translate"])
 def test_usage_names_the_entry_argument_entry(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])

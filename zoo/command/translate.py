@@ -36,10 +36,12 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
         help="translate image files with a pix2pix or CycleGAN export",
         description="Reads each image (JPEG or PNG, grey or colour, converted to the model's "
                     "channels), or one half of it with --take, resizes it to the model's image "
-                    "size (with a warning when that changes its aspect ratio), translates it "
+                    "size (with a warning when that changes its aspect ratio; a model that "
+                    "takes any size gets it at its own), translates it "
                     "and writes OUT/<file stem>.png at that size.")
-    parser.add_argument("model", help="entry name (e.g. cyclegan_horse2zebra) or export "
-                                      "directory of a pix2pix or CycleGAN model")
+    parser.add_argument("model", metavar="ENTRY",
+                        help="entry name (e.g. cyclegan_horse2zebra) or export directory of a "
+                             "model with an image-to-image signature (pix2pix, CycleGAN)")
     parser.add_argument("inputs", nargs="+", type=Path, metavar="IMAGE",
                         help="image files, or folders whose .jpg, .jpeg and .png files are all "
                              "translated")

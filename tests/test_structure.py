@@ -20,6 +20,9 @@ LAYOUT = ("__init__.py", "model.py", "networks.py", "signatures.py", "plots.py",
 """The modules every family folder holds (a family may add more, e.g. CycleGAN's pool)."""
 
 FAMILIES = family_names()
+SHARED_TESTS = {"tests/families/test_conformance.py", "tests/test_precision.py",
+                "tests/serving_exports.py", "tests/test_export.py"}
+"""The tests every family passes, which read each family's case instead of naming it."""
 CODE = [path for pattern in ("zoo/**/*.py", "tests/**/*.py", "benchmarks/*.py", "recipes/*.py",
                              "examples/*.py", ".ci/*", "setup.py", "setup.cfg")
         for path in REPO.glob(pattern)
@@ -82,11 +85,6 @@ def test_nothing_outside_a_family_names_it_but_its_own_entries_recipes_and_tests
                     if path.startswith("tests/") and not own_tests.search(path)
                     and path in SHARED_TESTS}
     assert shared_tests == set(), f"shared tests name the {family} family: {sorted(shared_tests)}"
-
-
-SHARED_TESTS = {"tests/families/test_conformance.py", "tests/test_precision.py",
-                "tests/serving_exports.py", "tests/test_export.py"}
-"""The tests every family passes, which read each family's case instead of naming it."""
 
 
 def test_the_template_family_is_its_folder_alone():

@@ -122,13 +122,14 @@ def _image_size(model: Any, signature: str) -> tuple[int | None, int | None, int
     return height, width, channels
 
 
-def _own_size(image: np.ndarray, multiple: int | None) -> tuple[int, int]:
-    """An image's height and width, rounded down to the multiple the model needs (at least
-    one multiple), for a model that takes images of any such size."""
+def _at_own_size(image: np.ndarray, multiple: int | None) -> np.ndarray:
+    """An image for a model that takes any size: as it is, or resized down to the multiple of
+    `multiple` the model needs (at least one multiple) on each side."""
     height, width = image.shape[:2]
-    if not multiple:
-        return height, width
-    return max(height // multiple, 1) * multiple, max(width // multiple, 1) * multiple
+    if not multiple or (height % multiple == 0 and width % multiple == 0):
+        return image
+    return resize_image(image, max(height // multiple, 1) * multiple,
+                        max(width // multiple, 1) * multiple).numpy()
 
 
 def _input_files(paths: Sequence[Path]) -> list[Path]:
@@ -241,9 +242,7 @@ def run(args: argparse.Namespace) -> None:
         batch = files[start:start + batch_size]
         images = [read_input(path, height, width, channels, args.take) for path in batch]
         if height is None:
-            images = [resize_image(image, *_own_size(image, multiple)).numpy()
-                      if _own_size(image, multiple) != image.shape[:2] else image
-                      for image in images]
+            images = [_at_own_size(image, multiple) for image in images]
         images = np.stack(images)
         outputs = model.call(direction, images)
         for image, target in zip(outputs, targets[start:start + len(batch)]):

@@ -231,6 +231,21 @@ _ENTRIES = (
         optimizers={"optimizer": OptimizerSpec(1e-3)},
     ),
     Entry(
+        name="ae_mnist",
+        description="Convolutional autoencoder on MNIST digits, 16-D code (Bernoulli "
+                    "cross-entropy; set sparsity for a sparse, denoising for a denoising "
+                    "autoencoder).",
+        family="autoencoder",
+        model_config={"image_shape": (28, 28, 1), "code_dim": 16, "filters": (16, 32),
+                      "hidden_units": 256, "loss": "bernoulli", "sparsity": 0.0,
+                      "denoising": 0.0},
+        data=DataSpec("mnist", train_split="test[:8000]", validation_split="test[8000:]"),
+        epochs=20,
+        batch_size=128,
+        optimizers={"optimizer": OptimizerSpec(1e-3)},
+        flags=("code_dim", "sparsity", "denoising"),
+    ),
+    Entry(
         name="dcgan_mnist",
         description="DCGAN on MNIST digits (the 28x28 DCGAN tutorial networks, non-saturating "
                     "loss, Adam 2e-4 / beta_1 0.5).",

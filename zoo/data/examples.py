@@ -64,6 +64,24 @@ class Examples:
         return dataclasses.replace(
             self, features={name: array[:count] for name, array in self.features.items()})
 
+    def of_class(self, label: int) -> "Examples":
+        """The examples whose `label` feature is `label`, in their order: one class of a
+        labelled data set, as one-class training takes it (`--normal-class`). May be empty.
+
+        Example:
+            >>> digits = Examples({"image": np.zeros((4, 2, 2), "uint8"),
+            ...                    "label": np.array([3, 1, 3, 0])}, "4 digits")
+            >>> ones = digits.of_class(3)
+            >>> len(ones), ones.description
+            (2, 'the 2 examples labelled 3 of 4 digits')
+        """
+        if "label" not in self.features:
+            raise ValueError(f"{self.description} have no label feature to filter on.")
+        keep = np.asarray(self.features["label"]) == label
+        return dataclasses.replace(
+            self, features={name: np.asarray(array)[keep] for name, array in self.features.items()},
+            description=f"the {int(keep.sum())} examples labelled {label} of {self.description}")
+
     def reader(self, image_size: int | None, augment: str
                ) -> Callable[[Mapping[str, Any], Any], dict] | None:
         """The per-example step: read, then `jitter` (training) or resize; None in memory."""

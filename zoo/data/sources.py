@@ -12,7 +12,9 @@
 
 A new data set is a loader here and a name in `DATASETS`; the runtime reads
 entries' data only through `load_examples` and the streams of what it returns
-(`Examples`, or `UnpairedExamples` for two domains).
+(`Examples`, or `UnpairedExamples` for two domains). A data set whose examples
+carry a class `label` is also named in `LABELLED`: its entries' recipes then take
+`--normal-class C`, which trains (and holds out) only the examples of class C.
 """
 
 from __future__ import annotations
@@ -236,6 +238,21 @@ DATASETS: Mapping[str, Callable[[str, Path | None], Examples | UnpairedExamples]
     "horse2zebra": _horse2zebra,
     "mnist_restyle": _mnist_restyle,
 }
+
+
+LABELLED: frozenset[str] = frozenset({"mnist", "mnist_inpaint"})
+"""The data sets of `DATASETS` that are one table of examples with a class `label` (MNIST's
+digits 0-9), which `Examples.of_class` filters on for one-class training."""
+
+
+def has_labels(dataset: str) -> bool:
+    """Whether the examples of `dataset` carry a class `label` to filter on (`LABELLED`).
+
+    Example:
+        >>> has_labels("mnist"), has_labels("facades")
+        (True, False)
+    """
+    return dataset in LABELLED
 
 
 def load_examples(dataset: str, split: str, data_dir: str | os.PathLike | None = None

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Sequence
 
+from zoo.data.sources import has_labels
 from zoo.paths import EXPORTED_ENV
 from zoo.precision import PRECISIONS
 from zoo.registry import Entry
@@ -63,14 +64,22 @@ def _non_negative_float(name: str):
     return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed must be an integer; got {text!r}")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"--seed must be non-negative; got {text}")
-    return value
+def _non_negative_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer; got {text!r}")
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be non-negative; got {text}")
+        return value
+    return parse
+
+
+def _refused(message: str):
+    def parse(text: str):
+        raise argparse.ArgumentTypeError(message)
+    return parse
 
 
 def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentParser:
@@ -119,13 +128,24 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
     parser.add_argument("--export-dir", type=Path, default=None,
                         help=f"exported-models folder; the model goes to <export-dir>/{entry.name}"
                              f"/<next version>/ (default: ${EXPORTED_ENV}, else ./exported)")
-    parser.add_argument("--seed", type=_non_negative_int, default=0,
+    parser.add_argument("--seed", type=_non_negative_int("--seed"), default=0,
                         help="seed of weight initialisation, shuffling and sampling noise")
     parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
                         help="tf.distribute strategy: auto picks multi-worker when TF_CONFIG "
                              "names several workers, mirrored with more than one GPU, else default")
     parser.add_argument("--steps-per-epoch", type=_positive(int, "--steps-per-epoch"),
                         default=None, help="batches per epoch (default: one pass over the data)")
+    if has_labels(entry.data.dataset):
+        parser.add_argument("--normal-class", type=_non_negative_int("--normal-class"),
+                            default=None, metavar="C",
+                            help=f"train only on the examples of {entry.data.dataset!r} labelled "
+                                 "C, and hold out only those: one-class training, the normal "
+                                 "class of outlier detection (default: every class)")
+    else:
+        # Not offered (left out of --help), but named when given: the data set has no labels.
+        parser.add_argument("--normal-class", type=_refused(
+            f"--normal-class does not apply to {entry.name}: its data set "
+            f"{entry.data.dataset!r} has no class labels"), default=None, help=argparse.SUPPRESS)
     for key in entry.flags:
         flag = f"--{key.replace('_', '-')}"
         default = entry.model_config[key]

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from zoo.console import plural, progress
 from zoo.data import load_examples
+from zoo.data.sources import has_labels
 from zoo.data.splits import complement, splits_overlap
 from zoo.errors import ConfigurationError, DataUnavailableError, RunError, ZooError
 from zoo.export import export_model
@@ -43,9 +44,12 @@ HELD_OUT_COUNT = 16
 
 
 def run_defining_flags(entry: Entry) -> tuple[str, ...]:
-    """The flags a resumed run must repeat: the common ones, the model's, and `epochs` when the
-    learning-rate schedule depends on the run's length."""
-    return (RUN_DEFINING_FLAGS + tuple(entry.flags)
+    """The flags a resumed run must repeat: the common ones, `normal_class` where the entry's
+    data set has labels, the model's, and `epochs` when the learning-rate schedule depends on
+    the run's length."""
+    return (RUN_DEFINING_FLAGS
+            + (("normal_class",) if has_labels(entry.data.dataset) else ())
+            + tuple(entry.flags)
             + (("epochs",) if schedule_class(entry).depends_on_run_length else ()))
 
 
@@ -212,9 +216,10 @@ def training_state(model: keras.Model, average: WeightAverage | None = None) -> 
 def _check_batch(args: argparse.Namespace, examples: int, replicas: int) -> None:
     """Refuses a global batch that the data or the replicas cannot fill."""
     if args.batch_size > examples:
+        which = "" if args.normal_class is None else f" labelled {args.normal_class}"
         raise ConfigurationError(
-            f"--batch-size {args.batch_size} is larger than the {examples} training examples of "
-            f"{args.train_split!r}; use a --batch-size of at most {examples}.")
+            f"--batch-size {args.batch_size} is larger than the {examples} training examples"
+            f"{which} of {args.train_split!r}; use a --batch-size of at most {examples}.")
     if args.batch_size < replicas:
         raise ConfigurationError(
             f"--batch-size {args.batch_size} leaves some of the {replicas} replicas without "
@@ -270,10 +275,26 @@ def _example(split: str | None) -> str:
     return f" (e.g. {split!r})" if split else ""
 
 
+def _one_class(examples, label: int, flag: str, split: str, advice: str):
+    """The examples labelled `label`; none is refused, naming the labels the split has."""
+    kept = examples.of_class(label)
+    if not len(kept):
+        labels = ", ".join(str(value) for value in sorted(set(examples.features["label"].tolist())))
+        raise ConfigurationError(
+            f"--normal-class {label} leaves none of the {len(examples)} examples of {flag} "
+            f"{split!r}: their labels are {labels or 'none'}; {advice}.")
+    return kept
+
+
 def _load_data(entry: Entry, args: argparse.Namespace):
-    """The training examples and the held-out ones (None with --validation-split none)."""
+    """The training examples and the held-out ones (None with --validation-split none), only
+    those of `--normal-class` where it is given."""
     examples = load_examples(entry.data.dataset, args.train_split, args.data_dir)
     _check_splits(args)
+    normal = args.normal_class
+    if normal is not None:
+        examples = _one_class(examples, normal, "--train-split", args.train_split,
+                              "choose one of those labels or another --train-split")
     if args.validation_split == "none":
         return examples, None
     try:
@@ -287,6 +308,10 @@ def _load_data(entry: Entry, args: argparse.Namespace):
             f"(--validation-split) from {args.data_dir}: {reason} Hold out a split the folder "
             "has (e.g. --validation-split test), or train without one (--validation-split "
             "none).") from error
+    if normal is not None:
+        validation = _one_class(validation, normal, "--validation-split", args.validation_split,
+                                "choose a --validation-split that has some, or "
+                                "--validation-split none")
     return examples, validation
 
 
@@ -421,6 +446,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         "schedule": entry.schedule, "schedule_options": dict(entry.schedule_options),
         "warmup_steps": entry.warmup_steps, "ema_decay": None if average is None else average.decay,
         "augment": entry.data.augment, "seed": args.seed, "precision": precision}}
+    if has_labels(entry.data.dataset):
+        details["training"]["normal_class"] = args.normal_class
     with average.swapped_in() if average is not None else contextlib.nullcontext():
         version = export_model(model, entry, args.export_dir or exported_root(), details)
     run.state["export"] = str(version)

@@ -229,6 +229,7 @@ _ENTRIES = (
         epochs=30,
         batch_size=128,
         optimizers={"optimizer": OptimizerSpec(1e-3)},
+        flags=("latent_dim",),
     ),
     Entry(
         name="ae_mnist",

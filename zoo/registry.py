@@ -241,7 +241,7 @@ _ENTRIES = (
                       "hidden_units": 256, "loss": "bernoulli", "sparsity": 0.0,
                       "denoising": 0.0},
         data=DataSpec("mnist", train_split="test[:8000]", validation_split="test[8000:]"),
-        epochs=20,
+        epochs=30,
         batch_size=128,
         optimizers={"optimizer": OptimizerSpec(1e-3)},
         flags=("code_dim", "sparsity", "denoising"),

@@ -3,6 +3,7 @@ prints, where, and what its TensorBoard logs say."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +15,15 @@ from zoo.optimizers import learning_rate
 from zoo.registry import ENTRIES
 from zoo.runtime.callbacks import learning_rate_tag
 from zoo.runtime.train import main
-from helpers import write_paired_folder, write_unpaired_folder
+from helpers import write_paired_folder
 
 EPOCHS, STEPS = 2, 2
-# How to make test data for each data set, by the kind of `--data-dir` its loader reads: MNIST
-# IDX files, or a paired or unpaired folder of images (with a train and a test split). A new
-# data set adds its kind here.
+# How to make test data for each data set: MNIST IDX files or a paired folder of images (with
+# a train and a test split) for its `--data-dir`, or tensorflow-datasets' mock data in place of
+# the default download (`tfds`; reading an unpaired folder is tests/data's and the restyling
+# entry's). A new data set adds its kind here.
 DATA_KINDS = {"mnist": "mnist", "mnist_inpaint": "mnist", "mnist_restyle": "mnist",
-              "facades": "paired", "horse2zebra": "unpaired"}
+              "facades": "paired", "horse2zebra": "tfds"}
 # The smallest value of each model flag an entry may take, for a cheap run.
 SMALLEST = {"image_size": "32", "filters": "4", "residual_blocks": "1"}
 
@@ -64,16 +66,25 @@ def _expected_learning_rates(name: str) -> dict[str, list[float]]:
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_step_convention(
-        name, tmp_path, mnist_idx_dir, capsys):
+        name, tmp_path, mnist_idx_dir, capsys, monkeypatch):
     source, flags = _setup(name)
-    data = {"mnist": lambda: mnist_idx_dir,
-            "paired": lambda: write_paired_folder(tmp_path / "facades"),
-            "unpaired": lambda: write_unpaired_folder(tmp_path / "h2z")}[source]()
+    data = contextlib.ExitStack()
+    if source == "tfds":
+        import tensorflow_datasets as tfds
+
+        monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+        monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+        data.enter_context(tfds.testing.mock_data(num_examples=4))
+    else:
+        folder = {"mnist": lambda: mnist_idx_dir,
+                  "paired": lambda: write_paired_folder(tmp_path / "facades")}[source]()
+        flags = ("--data-dir", str(folder), *flags)
     out = tmp_path / "run"
-    status = main(name, ["--data-dir", str(data), "--validation-split", "test",
-                         "--epochs", str(EPOCHS), "--steps-per-epoch", str(STEPS),
-                         "--batch-size", "2", "--out", str(out),
-                         "--export-dir", str(tmp_path / "exported"), *flags])
+    with data:
+        status = main(name, ["--validation-split", "test", "--epochs", str(EPOCHS),
+                             "--steps-per-epoch", str(STEPS), "--batch-size", "2",
+                             "--out", str(out), "--export-dir", str(tmp_path / "exported"),
+                             *flags])
     printed = capsys.readouterr()
     assert status == 0, printed.err
     # stdout holds the run's result alone; the progress, Keras' included, is on stderr.
@@ -121,7 +132,7 @@ def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_ste
         value = int(flags[flags.index(flag) + 1]) if flag in flags else \
             ENTRIES[name].model_config[key]
         changed = [*flags, flag, str(2 * value)]
-        assert main(name, ["--data-dir", str(data), "--validation-split", "test",
-                           "--epochs", str(EPOCHS), "--steps-per-epoch", str(STEPS),
-                           "--batch-size", "2", "--out", str(out), *changed]) == 2
+        assert main(name, ["--validation-split", "test", "--epochs", str(EPOCHS),
+                           "--steps-per-epoch", str(STEPS), "--batch-size", "2",
+                           "--out", str(out), *changed]) == 2
         assert f"holds a run started with {flag} " in capsys.readouterr().err

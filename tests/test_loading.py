@@ -15,6 +15,7 @@ import zoo
 from zoo.errors import DamagedExportError, ExportNotFoundError, InputError
 from zoo.export import export_model
 from zoo.export_format import METADATA_FILE, matched_weights, weight_paths
+from zoo.families.complexity import complexity_bits
 from zoo.registry import get_entry
 from helpers import REPO
 
@@ -72,9 +73,14 @@ def test_signatures_compute_what_they_name(exported_env):
     np.testing.assert_array_equal(first, loaded.sample(count=6, seed=7))
     assert not np.array_equal(first, loaded.sample(count=6, seed=8))
     scores = loaded.score(images)
-    assert scores.shape == (4,)
-    np.testing.assert_array_equal(scores, loaded.score(images))
-    np.testing.assert_allclose(scores, model.negative_elbo(images, draws=16).numpy(), rtol=1e-5)
+    # The recommended outlier score first, then the others (zoo.outliers).
+    assert list(scores) == ["complexity_corrected", "negative_elbo"]
+    assert scores["negative_elbo"].shape == (4,)
+    np.testing.assert_array_equal(scores["negative_elbo"], loaded.score(images)["negative_elbo"])
+    negative_elbo = model.negative_elbo(images, draws=16).numpy()
+    np.testing.assert_allclose(scores["negative_elbo"], negative_elbo, rtol=1e-5)
+    np.testing.assert_allclose(scores["complexity_corrected"], negative_elbo / np.log(2)
+                               - complexity_bits(tf.constant(images), 2).numpy(), rtol=1e-5)
 
 
 def test_keras_model_rebuilds_the_exported_network(exported_env):

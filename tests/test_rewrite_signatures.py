@@ -16,7 +16,8 @@ import zoo
 import zoo.export
 import zoo.rewrite_signatures
 from zoo.export import export_model, record_evaluation
-from zoo.export_format import METADATA_FILE, file_manifest, sha256_of
+from zoo.export_format import METADATA_FILE, file_manifest, sha256_of, write_metadata
+from zoo.outliers import QUANTILES_KEY, quantile_record
 from zoo.rewrite_signatures import rewrite_signatures
 from zoo.families import get_family
 from zoo.images import tile, to_uint8
@@ -42,6 +43,11 @@ def old_export(tmp_path_factory) -> Path:
     finally:
         patch.undo()
     record_evaluation(version, "likelihood", {"nats": 99.5})
+    # Quantiles of the score signature the rewrite leaves as it is: they stay (zoo.outliers).
+    metadata = json.loads((version / METADATA_FILE).read_text())
+    write_metadata(version, metadata | {QUANTILES_KEY: quantile_record(
+        {"complexity_corrected": np.arange(200.0), "negative_elbo": np.arange(200.0)},
+        dataset="mnist", split="test")})
     return version
 
 

@@ -19,6 +19,8 @@ from zoo.errors import ExportError
 from zoo.export_format import (MANIFEST_KEY, METADATA_FILE, WEIGHTS_KEY, file_manifest,
                                weight_paths, write_metadata)
 from zoo.families import get_family
+from zoo.outliers import (QUANTILES_KEY, SCORE_SIGNATURE, HeldOutImages, quantile_record,
+                          score_batches)
 from zoo.paths import remove_stale_staging, staging_prefix
 from zoo.registry import Entry
 from zoo.signature_graphs import serving_function
@@ -43,14 +45,42 @@ def write_saved_model(model: keras.Model, family_name: str, folder: Path) -> lis
     return [signature.to_json() for signature in signatures]
 
 
+def score_quantiles(folder: Path, signatures: list[dict], held_out: HeldOutImages
+                    ) -> dict[str, Any]:
+    """The `score_quantiles` record of the SavedModel in `folder` (`zoo.outliers`): the
+    held-out images scored by its served `score` signature, what a user of the export gets."""
+    import numpy as np
+    import tensorflow as tf
+
+    declaration = next(data for data in signatures if data["name"] == SCORE_SIGNATURE)
+    outputs = tuple(output if isinstance(output, str) else output["name"]
+                    for output in declaration["outputs"])
+    if len(declaration["inputs"]) != 1:
+        raise ValueError(f"a {SCORE_SIGNATURE!r} signature takes one batch of images; this one "
+                         f"takes {len(declaration['inputs'])} inputs")
+    images = declaration["inputs"][0]["name"]
+    served = tf.saved_model.load(str(folder)).signatures[SCORE_SIGNATURE]
+    scores = score_batches(
+        lambda batch: {name: np.asarray(value) for name, value in
+                       served(**{images: tf.constant(batch, tf.float32)}).items()},
+        held_out.batches, outputs)
+    return quantile_record(scores, dataset=held_out.dataset, split=held_out.split,
+                           normal_class=held_out.normal_class)
+
+
 def export_model(model: keras.Model, entry: Entry, root: str | Path,
-                 details: dict[str, Any] | None = None) -> Path:
+                 details: dict[str, Any] | None = None,
+                 held_out: HeldOutImages | None = None) -> Path:
     """Exports `model` as the next version of `entry` under `root`.
 
     The SavedModel and its `zoo.json` (entry, family, model config, signature
     declarations, the size and SHA-256 of every file, and `details`, e.g. how it
     was trained) are written to a staging folder beside the versions and renamed
-    into place, so a crash never leaves a partial version behind. The staging
+    into place, so a crash never leaves a partial version behind. When the family
+    exports a `score` signature and `held_out` images are given, they are scored by
+    the staged SavedModel and the distribution of each output is recorded in
+    `zoo.json` as `score_quantiles` (`zoo.outliers`) before the rename, so no
+    version is ever seen without it; without `held_out` none is recorded. The staging
     folder is named for this process and host (`zoo.paths.STAGING_PATTERN`);
     those of processes that died mid-export are removed by the next export into
     the entry's folder and by `zoo.load`.
@@ -60,6 +90,9 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
         entry: its zoo entry.
         root: the exported-models folder.
         details: extra metadata to record.
+        held_out: held-out images of the data the model was trained on, but not
+            trained on (the run's validation split), for `score_quantiles`;
+            read only when the family exports a `score` signature.
 
     Returns:
         The new version folder.
@@ -100,6 +133,10 @@ def export_model(model: keras.Model, entry: Entry, root: str | Path,
             # The SavedModel's variables are model.variables in order (ExportArchive.track).
             WEIGHTS_KEY: weight_paths(model),
             **(details or {}),
+        }
+        if held_out is not None and any(data["name"] == SCORE_SIGNATURE for data in signatures):
+            metadata[QUANTILES_KEY] = score_quantiles(staging, signatures, held_out)
+        metadata |= {
             # Last, after the SavedModel is complete; zoo.load checks the folder against it.
             MANIFEST_KEY: file_manifest(staging),
         }

@@ -13,13 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from zoo.errors import ConfigurationError, DamagedExportError, ExportNotFoundError, InputError
+from zoo.errors import (ConfigurationError, DamagedExportError, ExportError, ExportNotFoundError,
+                        InputError)
 from zoo.export_format import (MANIFEST_KEY, METADATA_FILE, WEIGHTS_KEY, check_files,
                                damaged_export, matched_weights, read_metadata, train_command)
 from zoo.input_checks import check_inputs
+from zoo.outliers import QUANTILES_KEY
 from zoo.paths import EXPORTED_ENV, find_entry, remove_stale_staging, search_roots, versions
 from zoo.registry import ENTRIES, NAME_PATTERN
 from zoo.signatures import Signature
+
+_RECORD_ADVICE = ("record them with zoo.rewrite_signatures.record_score_quantiles(folder, "
+                  "dataset, split, data_dir) on a held-out split the model was not trained on.")
 
 VALID_PATH = ("an entry's folder of numbered version folders, such as exported/vae_mnist, or "
               "one version folder, such as exported/vae_mnist/1")
@@ -131,6 +136,83 @@ class ExportedModel:
         # A string output comes back as bytes (a scalar) or an object array of bytes.
         result = {key: outputs[key].numpy() for key in declaration.output_names}
         return result[declaration.output_names[0]] if len(result) == 1 else result
+
+    @property
+    def score_quantiles(self) -> dict[str, Any] | None:
+        """The held-out distribution of each `score` output its export recorded
+        (`zoo.outliers.quantile_record`), or None when it recorded none.
+
+        Example:
+            >>> import zoo
+            >>> record = zoo.load("vae_mnist").score_quantiles
+            >>> record["recommended"], record["split"]
+            ('complexity_corrected', 'test[8000:]')
+        """
+        return self.metadata.get(QUANTILES_KEY)
+
+    def outlier_scores(self, images: Any, output: str | None = None) -> dict[str, np.ndarray]:
+        """Each image's outlier score, its percentile among typical data, and the verdict.
+
+        The images go through the export's `score` signature; each score is placed
+        among the held-out scores its export recorded (`score_quantiles`), and an
+        image is an outlier when its score is above their 99th percentile: about 1%
+        of typical images are flagged (`zoo.outliers.THRESHOLD_PERCENTILE`).
+
+        Args:
+            images: NHWC float images in [0, 1], as `score` takes them.
+            output: the `score` output judged; None for the recommended one, its first.
+
+        Returns:
+            `{"score": (n,) float32, "percentile": (n,) 0 to 100, "outlier": (n,) bool}`.
+
+        Raises:
+            zoo.errors.ConfigurationError: the export has no `score` signature (the
+                message names the entries that score), or no output `output`.
+            zoo.errors.ExportError: the export recorded no quantiles (the message
+                says how to record them).
+            zoo.errors.InputError: the images do not fit the signature.
+
+        Example:
+            >>> import numpy as np, zoo
+            >>> vae = zoo.load("vae_mnist")
+            >>> blank = np.zeros((1, 28, 28, 1), "float32")
+            >>> bool(vae.outlier_scores(blank)["outlier"][0])
+            True
+        """
+        from zoo.outliers import outlier_verdicts, scoring_signature
+
+        declaration = scoring_signature(self)
+        if output is not None and output not in declaration.output_names:
+            raise ConfigurationError(f"{declaration.name}() of {self.name} has no output "
+                                     f"{output!r}; it has {', '.join(declaration.output_names)}.")
+        record = self._checked_quantiles()
+        if list(record["outputs"]) != list(declaration.output_names):
+            raise ExportError(
+                f"{self.path}'s score quantiles were recorded for the outputs "
+                f"{', '.join(record['outputs'])}, but its {declaration.name}() returns "
+                f"{', '.join(declaration.output_names)} (its signatures were rewritten since); "
+                f"{_RECORD_ADVICE}")
+        scores = self.call(declaration.name, images)
+        if not isinstance(scores, dict):
+            scores = {declaration.output_names[0]: scores}
+        output = output or declaration.output_names[0]
+        return outlier_verdicts(record, scores[output], output)
+
+    def _checked_quantiles(self) -> dict[str, Any]:
+        from zoo.outliers import check_record
+
+        record = self.score_quantiles
+        if record is None:
+            raise ExportError(
+                f"{self.path} records no score quantiles ({QUANTILES_KEY!r} in its "
+                f"{METADATA_FILE}), so its scores cannot be read as percentiles of typical data. "
+                f"Exports trained with a validation split record them; {_RECORD_ADVICE}")
+        try:
+            check_record(record)
+        except ValueError as error:
+            raise damaged_export(self.path, f"its {QUANTILES_KEY!r} record does not parse: "
+                                            f"{error}") from None
+        return record
 
     def keras_model(self):
         """The exported network as a Keras model of its family, with the exported weights.

@@ -1,4 +1,5 @@
-"""Rewriting an existing export with its family's current signatures: a maintenance tool.
+"""Maintenance of existing exports: rewriting one with its family's current signatures, and
+recording the quantiles of its scores.
 
 It reads an export as `zoo.loading` does and writes it as `zoo.export` does, so
 it sits above both.
@@ -12,14 +13,21 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo.data.sources import load_examples
+from zoo.data.splits import splits_overlap
+from zoo.errors import ConfigurationError
 from zoo.export import write_saved_model
-from zoo.export_format import MANIFEST_KEY, WEIGHTS_KEY, file_manifest, weight_paths, write_metadata
+from zoo.export_format import (MANIFEST_KEY, WEIGHTS_KEY, file_manifest, read_metadata,
+                               weight_paths, write_metadata)
 from zoo.loading import ExportedModel
+from zoo.outliers import (QUANTILES_KEY, SCORE_SIGNATURE, image_batches, quantile_record,
+                          score_batches, scoring_signature)
 from zoo.paths import remove_stale_staging, staging_prefix
 
 CHECKPOINT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
@@ -34,10 +42,12 @@ def rewrite_signatures(folder: str | Path) -> Path:
     given the exported weights by their recorded places (`ExportedModel.keras_model`),
     and its SavedModel is written again. `signatures`, `serving_default`, `weights`
     and `files` of `zoo.json` are rewritten, every other key (training, evaluation,
-    ...) is kept. The variables files are kept byte for byte when they hold exactly
-    the values the new SavedModel restores (checked by loading it), so that only
-    `saved_model.pb`, `fingerprint.pb` and `zoo.json` change: a repository of exports
-    does not grow by another copy of every weight.
+    ...) is kept, except `score_quantiles` when the `score` signature's declaration
+    changed: those were recorded for other scores (record them again with
+    `record_score_quantiles`). The variables files are kept byte for byte when they
+    hold exactly the values the new SavedModel restores (checked by loading it), so
+    that only `saved_model.pb`, `fingerprint.pb` and `zoo.json` change: a repository
+    of exports does not grow by another copy of every weight.
 
     The new version is written to a staging folder beside the old one and swapped
     with it in one step where the system allows (Linux), so a crash leaves the old
@@ -69,6 +79,10 @@ def rewrite_signatures(folder: str | Path) -> Path:
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=staging_prefix()))
     try:
         metadata["signatures"] = write_saved_model(model, metadata["family"], staging)
+        if _declaration(metadata, SCORE_SIGNATURE) != _declaration(loaded.metadata,
+                                                                   SCORE_SIGNATURE):
+            # Recorded for scores the export no longer computes: record them again.
+            metadata.pop(QUANTILES_KEY, None)
         metadata["serving_default"] = metadata["signatures"][0]["name"]
         metadata[WEIGHTS_KEY] = weight_paths(model)
         _keep_variables_files(folder, staging, model)
@@ -81,6 +95,72 @@ def rewrite_signatures(folder: str | Path) -> Path:
         # After the swap, the old version.
         shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def record_score_quantiles(folder: str | os.PathLike, dataset: str, split: str,
+                           data_dir: str | os.PathLike | None = None, batch_size: int = 250
+                           ) -> dict[str, Any]:
+    """Scores a split's images with an existing export and records the quantiles in its
+    `zoo.json`: a maintenance tool for exports made before the runtime recorded them, or
+    after their `score` signature changed (`rewrite_signatures`).
+
+    Hold out a split the model was NOT trained on (see the export's `training`
+    record): percentiles of training data would call typical inputs unusual.
+    The images are the split's `image` feature as the training data layer gives
+    it (decoded and resized, not augmented), scored by the export's own `score`
+    signature; of a model trained on one class (`--normal-class`), only the
+    examples of that class are. `zoo.json` is replaced atomically
+    (`zoo.export_format.write_metadata`); every other key is kept.
+
+    Args:
+        folder: the export's version folder.
+        dataset: the data set (`zoo.data.sources.load_examples`), e.g. `mnist`.
+        split: the held-out split, e.g. `test[8000:]`.
+        data_dir: a local copy of the data set, if it is not downloaded.
+        batch_size: images scored per call.
+
+    Returns:
+        The record written.
+
+    Raises:
+        zoo.errors.ConfigurationError: the export has no `score` signature, or the
+            split is one it was trained on.
+
+    Example:
+        The shipped VAE, scored on the MNIST test images it did not train on::
+
+            record_score_quantiles("exported/vae_mnist/1", "mnist", "test[8000:]",
+                                   data_dir="../shared/data/mnist")
+
+        (`zoo.outliers` describes the record.)
+    """
+    folder = Path(folder)
+    model = ExportedModel(folder)
+    declaration = scoring_signature(model)
+    training = model.metadata.get("training", {})
+    if (training.get("dataset") == dataset and isinstance(training.get("train_split"), str)
+            and splits_overlap(training["train_split"], split) is not False):
+        raise ConfigurationError(f"{model.name} was trained on {dataset} "
+                                 f"{training['train_split']}, which {split!r} may share examples "
+                                 "with; record the quantiles on a split it was not trained on.")
+    examples = load_examples(dataset, split, data_dir)
+    normal_class = training.get("normal_class") if training.get("dataset") == dataset else None
+    if normal_class is not None:
+        examples = examples.of_class(normal_class)
+    image_size = model.metadata["model_config"].get("image_size")
+    scores = score_batches(lambda images: model.call(declaration.name, images),
+                           image_batches(examples, image_size, batch_size),
+                           declaration.output_names)
+    record = quantile_record(scores, dataset=dataset, split=split, normal_class=normal_class)
+    metadata = read_metadata(folder)
+    metadata[QUANTILES_KEY] = record
+    write_metadata(folder, metadata)
+    return record
+
+
+def _declaration(metadata: dict, name: str) -> dict | None:
+    """The declaration of signature `name` in an export's metadata, or None."""
+    return next((data for data in metadata["signatures"] if data["name"] == name), None)
 
 
 def _keep_variables_files(previous: Path, staging: Path, model: keras.Model) -> None:

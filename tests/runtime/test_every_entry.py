@@ -12,6 +12,7 @@ import tensorflow as tf
 
 import zoo
 from zoo.optimizers import learning_rate
+from zoo.outliers import SCORE_SIGNATURE
 from zoo.registry import ENTRIES
 from zoo.runtime.callbacks import learning_rate_tag
 from zoo.runtime.train import main
@@ -124,7 +125,16 @@ def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_ste
     assert sorted(path.name for path in (out / "samples").iterdir()) == [
         f"epoch_{epoch:04d}.png" for epoch in epochs]
     assert "history.png" in {path.name for path in (out / "plots").iterdir()}
-    assert zoo.load(tmp_path / "exported" / name / "1").metadata["entry"] == name
+    exported = zoo.load(tmp_path / "exported" / name / "1")
+    assert exported.metadata["entry"] == name
+    # A model that scores records its scores' held-out distribution: the validation split's.
+    quantiles = exported.score_quantiles
+    if SCORE_SIGNATURE in exported.signatures:
+        assert (quantiles["split"], quantiles["examples"]) == ("test", 16)
+        assert list(quantiles["outputs"]) == list(exported.signatures[SCORE_SIGNATURE]
+                                                  .output_names)
+    else:
+        assert quantiles is None
 
     # A model flag is part of what the run computes: resuming with another value is refused.
     for key in ENTRIES[name].flags[:1]:

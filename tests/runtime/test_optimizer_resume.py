@@ -59,7 +59,7 @@ def _saved(state: dict[str, np.ndarray], name: str) -> list[np.ndarray]:
 
 
 def test_an_interrupted_run_resumes_its_optimizer_schedule_and_average_exactly(
-        tmp_path, mnist_idx_dir, monkeypatch):
+        tmp_path, mnist_idx_dir, monkeypatch, capsys):
     def args(run: str):
         return parse_args(ENTRY, ["--data-dir", str(mnist_idx_dir), "--out", str(tmp_path / run),
                                   "--export-dir", str(tmp_path / f"{run}-exported"),
@@ -68,6 +68,11 @@ def test_an_interrupted_run_resumes_its_optimizer_schedule_and_average_exactly(
 
     _interrupt(args("run"), 1, monkeypatch)
     export = train(ENTRY, args("run"))
+    # Without a held-out split, a model that scores records no quantiles, and the run says so
+    # (with one it does: tests/runtime/test_every_entry.py).
+    assert (f"[zoo] warning: with --validation-split none, {export} records no score quantiles"
+            in capsys.readouterr().err)
+    assert zoo.load(export).score_quantiles is None
     # The uninterrupted run, stopped once its last epoch is checkpointed: one export is enough.
     _interrupt(args("straight"), ENTRY.epochs, monkeypatch)
 

@@ -24,6 +24,7 @@ from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
 from zoo.optimizers import WeightAverage, make_optimizers, schedule_class
+from zoo.outliers import SCORE_SIGNATURE, HeldOutImages, image_batches
 from zoo.paths import exported_root
 from zoo.precision import precision_policy, resolve_precision
 from zoo.registry import Entry, get_entry
@@ -448,12 +449,22 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         "augment": entry.data.augment, "seed": args.seed, "precision": precision}}
     if has_labels(entry.data.dataset):
         details["training"]["normal_class"] = args.normal_class
+    # A family that scores records its scores' held-out distribution with the export.
+    held_out_images = None if validation is None else HeldOutImages(
+        image_batches(validation, image_size, args.batch_size), entry.data.dataset,
+        args.validation_split, normal_class=args.normal_class)
     with average.swapped_in() if average is not None else contextlib.nullcontext():
-        version = export_model(model, entry, args.export_dir or exported_root(), details)
+        version = export_model(model, entry, args.export_dir or exported_root(), details,
+                               held_out_images)
     run.state["export"] = str(version)
     run.save()
     progress(f"exported to {version}")
-    written = family.plots(load(version.resolve()), held_out, args.out / "plots")
+    exported = load(version.resolve())
+    if validation is None and SCORE_SIGNATURE in exported.signatures:
+        progress(f"warning: with --validation-split none, {version} records no score quantiles, "
+                 "so its scores are not read as percentiles of typical data; record them with "
+                 "zoo.rewrite_signatures.record_score_quantiles on a split it was not trained on.")
+    written = family.plots(exported, held_out, args.out / "plots")
     if (args.out / "history.csv").is_file():
         written.append(save_history_plot(args.out / "history.csv",
                                          args.out / "plots" / "history.png"))

@@ -14,7 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 
 import zoo
-from zoo.command.common import PROG, DefaultsFormatter, start_tensorflow
+from zoo.command.common import (PROG, DefaultsFormatter, at_own_size, image_files,
+                                model_image_size, start_tensorflow, warn_of_aspect)
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError, DataError
 from zoo.images import read_image, resize_image, save_png
@@ -22,8 +23,6 @@ from zoo.paths import model_argument
 from zoo.signatures import IMAGE_RANGE, Signature
 
 DEFAULT_BATCH = 8
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
-"""The files a folder given to `zoo translate` contributes."""
 TAKE_PARTS = ("whole", "left", "right")
 """What `zoo translate --take` translates of each image."""
 
@@ -87,13 +86,24 @@ def translation_signatures(model: Any) -> list[str]:
             if _image_to_image(declaration)]
 
 
+def _article(word: str) -> str:
+    """`a` or `an`, by the word's first letter.
+
+    Example:
+        >>> _article("autoencoder"), _article("vae")
+        ('an', 'a')
+    """
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _direction(model: Any, asked: str | None) -> str:
     """The signature to translate with: the one asked for, else the serving_default when it
     translates, else the first that does."""
     choices = translation_signatures(model)
     if not choices:
         raise ConfigurationError(
-            f"{model.name} is a {model.metadata['family']} model, not a translation one: none "
+            f"{model.name} is {_article(model.metadata['family'])} {model.metadata['family']} "
+            f"model, not a translation one: none "
             f"of its signatures ({', '.join(model.signatures)}) takes only a batch of images "
             f"and returns 'images'; `{PROG} translate` takes exports that have one, such as "
             "pix2pix and CycleGAN ones (e.g. pix2pix_facades, cyclegan_horse2zebra)"
@@ -111,43 +121,10 @@ def _direction(model: Any, asked: str | None) -> str:
     return asked
 
 
-def _image_size(model: Any, signature: str) -> tuple[int | None, int | None, int]:
-    """(height, width, channels) the inputs are resized and converted to: the signature's
-    fixed size (pix2pix), else the size the model was trained at (CycleGAN), else None for
-    each image's own size (a model that takes any size and records none)."""
-    height, width, channels = model.signatures[signature].inputs[0].shape[1:]
-    if height is None or width is None:
-        size = model.metadata["model_config"].get("image_size")
-        height, width = (size, size) if isinstance(size, int) else (None, None)
-    return height, width, channels
-
-
-def _at_own_size(image: np.ndarray, multiple: int | None) -> np.ndarray:
-    """An image for a model that takes any size: as it is, or resized down to the multiple of
-    `multiple` the model needs (at least one multiple) on each side."""
-    height, width = image.shape[:2]
-    if not multiple or (height % multiple == 0 and width % multiple == 0):
-        return image
-    return resize_image(image, max(height // multiple, 1) * multiple,
-                        max(width // multiple, 1) * multiple).numpy()
-
-
 def _input_files(paths: Sequence[Path]) -> list[Path]:
-    """The image files to translate: the files given and the images of the folders given,
-    each checked to exist and to have a stem no other file has."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(child for child in path.iterdir()
-                           if child.suffix.lower() in IMAGE_SUFFIXES and child.is_file())
-            if not found:
-                raise DataError(f"{path} holds no {', '.join(IMAGE_SUFFIXES)} files to translate.")
-            files += found
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise DataError(f"{path} does not exist; pass image files (JPEG or PNG) or folders "
-                            "of them.")
+    """The image files to translate (`zoo.command.common.image_files`), each checked to have a
+    stem no other file has."""
+    files = image_files(paths, "translate")
     stems: dict[str, Path] = {}
     for path in files:
         if path.stem in stems:
@@ -210,9 +187,7 @@ def _check_sizes(files: Sequence[Path], height: int, width: int, take: str | Non
                 f"pair (the pix2pix layout; facades: photo left, label map right) would be "
                 f"squashed into {width}x{height}; pass --take right or --take left to translate "
                 "that half, or --take whole to resize the whole image.")
-        if found_height * width != found_width * height:
-            progress(f"warning: {path} is {found_width}x{found_height}; resized to "
-                     f"{width}x{height}, which changes its aspect ratio.")
+        warn_of_aspect(path, (found_height, found_width), (height, width))
 
 
 def run(args: argparse.Namespace) -> None:
@@ -232,7 +207,7 @@ def run(args: argparse.Namespace) -> None:
     start_tensorflow(args.verbose)
     model = zoo.load(model_argument(args.model), args.version)
     direction = _direction(model, args.direction)
-    height, width, channels = _image_size(model, direction)
+    height, width, channels = model_image_size(model, direction)
     if height is not None:
         _check_sizes(files, height, width, args.take)
     # A model that takes any size translates each image at its own size, one at a time.
@@ -242,7 +217,7 @@ def run(args: argparse.Namespace) -> None:
         batch = files[start:start + batch_size]
         images = [read_input(path, height, width, channels, args.take) for path in batch]
         if height is None:
-            images = [_at_own_size(image, multiple) for image in images]
+            images = [at_own_size(image, multiple) for image in images]
         images = np.stack(images)
         outputs = model.call(direction, images)
         for image, target in zip(outputs, targets[start:start + len(batch)]):

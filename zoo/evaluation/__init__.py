@@ -8,6 +8,8 @@
 - `sampling`: images drawn in bulk from a GAN export;
 - `translation`: held-out figures of translation models (inpainting, restyling, horse <-> zebra);
 - `throughput`: training speed, and a family's step written as the Keras tutorials do.
+- `outliers`: AUROC, one-class MNIST, out-of-distribution sets and the linear separability
+  of codes: what benchmarks/outlier_detection.py measures.
 
 The numpy-only functions are importable from the package itself; the others, which
 need TensorFlow, from their modules.
@@ -18,7 +20,8 @@ from zoo.evaluation.frechet import feature_statistics, frechet_distance
 from zoo.evaluation.mode_coverage import (GRID_STD, HIGH_QUALITY_STDS, MIXTURES, RING_STD, Mixture,
                                           get_mixture, grid_modes, mode_coverage, ring_modes,
                                           sample_mixture)
+from zoo.evaluation.outliers import auroc
 
-__all__ = ["GRID_STD", "HIGH_QUALITY_STDS", "MIXTURES", "Mixture", "RING_STD", "class_shares",
-           "feature_statistics", "frechet_distance", "get_mixture", "grid_modes", "mode_coverage",
-           "reverse_kl_to_uniform", "ring_modes", "sample_mixture"]
+__all__ = ["GRID_STD", "HIGH_QUALITY_STDS", "MIXTURES", "Mixture", "RING_STD", "auroc",
+           "class_shares", "feature_statistics", "frechet_distance", "get_mixture", "grid_modes",
+           "mode_coverage", "reverse_kl_to_uniform", "ring_modes", "sample_mixture"]

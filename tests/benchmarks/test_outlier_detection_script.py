@@ -1,0 +1,159 @@
+"""The outlier benchmark end to end on tiny generated MNIST: one-class runs through the recipes'
+runtime, out-of-distribution sets, code sizes; its tables, JSON and records; bad flags."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo.data import load_mnist
+from zoo.evaluation.outliers import (IW_NLL, auroc, out_of_distribution_sets, score_outputs,
+                                     unit_images)
+from zoo.export_format import METADATA_FILE
+from helpers import benchmark_script, write_mnist_idx
+
+TINY = ["--train-split", "train", "--test-split", "test", "--epochs", "1", "--steps-per-epoch",
+        "1", "--batch-size", "4", "--k", "3"]
+
+
+def _script():
+    return benchmark_script("outlier_detection")
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = _script().main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def one_class_run(tmp_path_factory):
+    """The VAE trained on digit 1 of tiny generated MNIST (labels 0-3): several score outputs
+    and an importance-weighted NLL (the autoencoder trains through the same code in the codes
+    test)."""
+    root = tmp_path_factory.mktemp("outliers")
+    data = write_mnist_idx(root / "mnist")
+    argv = ["one-class", "--entries", "vae_mnist", "--data-dir", str(data), "--classes", "1",
+            "--seeds", "1",
+            "--work-dir", str(root / "work"), "--json", str(root / "figures.json"), *TINY]
+    code, out, err = _run(argv)
+    return {"code": code, "out": out, "err": err, "root": root, "data": data, "argv": argv}
+
+
+def test_one_class_trains_on_the_digit_and_reports_every_score(one_class_run):
+    assert one_class_run["code"] == 0, one_class_run["err"]
+    root, data = one_class_run["root"], one_class_run["data"]
+    figures = json.loads((root / "figures.json").read_text())
+    images, labels = load_mnist("test", data)
+    _, train_labels = load_mnist("train", data)
+    assert figures["train_examples"] == {"1": int(np.sum(train_labels == 1))}
+    exported = zoo.load(root / "work" / "one_class" / "vae_mnist-class1-seed0" / "exported"
+                        / "vae_mnist" / "1")
+    training = exported.metadata["training"]
+    assert training["normal_class"] == 1 and training["train_split"] == "train"
+    # Every output of the score signature, by name, and the AUROC as defined; then the
+    # importance-weighted NLL.
+    outputs = score_outputs(exported, unit_images(images))
+    names = list(exported.signatures["score"].output_names)
+    assert list(outputs) == names and len(names) > 1
+    assert list(figures["per_class"]) == [f"vae_mnist {name}" for name in names] + [
+        f"vae_mnist {IW_NLL} (k=3)"]
+    for score, values in outputs.items():
+        column = figures["per_class"][f"vae_mnist {score}"]["1"]
+        assert column["seeds"] == [pytest.approx(auroc(values[labels == 1],
+                                                       values[labels != 1]))]
+    out = one_class_run["out"]
+    assert f"| digit | vae_mnist {names[0]} |" in out
+    assert "| 1 |" in out and "| mean |" in out and "99.7 |" in out  # Deep SVDD's digit 1
+    assert "~6,000 images of each digit" in out and "OCGAN (Perera et al. 2019) 97.5" in out
+    assert "[zoo] 1/1 digit 1 seed 0 vae_mnist: " in one_class_run["err"]
+
+
+def test_a_second_one_class_invocation_reuses_the_runs(one_class_run, monkeypatch):
+    script = _script()
+    monkeypatch.setattr(script, "train_model", lambda *args: pytest.fail("trained again"))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert script.main(one_class_run["argv"]) == 0
+    assert out.getvalue() == one_class_run["out"]
+
+
+def test_ood_scores_digits_against_each_set_and_records_it(one_class_run, tmp_path):
+    root, data = one_class_run["root"], one_class_run["data"]
+    vae = root / "work" / "one_class" / "vae_mnist-class1-seed0" / "exported" / "vae_mnist" / "1"
+    picture = tmp_path / "sets.png"
+    code, out, err = _run(["ood", "--data-dir", str(data), "--split", "test", "--models",
+                           str(vae), "--count", "4", "--k", "0", "--json",
+                           str(tmp_path / "ood.json"), "--picture", str(picture), "--record"])
+    assert code == 0, err
+    figures = json.loads((tmp_path / "ood.json").read_text())
+    digits = unit_images(load_mnist("test", data)[0])
+    sets = out_of_distribution_sets(digits, 4, 0)
+    exported = zoo.load(vae)
+    normal = score_outputs(exported, digits)
+    assert set(figures["aurocs"]) == {f"vae_mnist {score}" for score in normal}
+    for score, values in normal.items():
+        for name in ("black", "digits mirrored"):
+            anomalous = score_outputs(exported, sets[name])[score]
+            assert figures["aurocs"][f"vae_mnist {score}"][name] == pytest.approx(
+                auroc(values, anomalous))
+    assert "| black |" in out and "| mean (simple) |" in out and "| mean (complex) |" in out
+    assert picture.stat().st_size > 0
+    recorded = json.loads((vae / METADATA_FILE).read_text())["evaluation"]
+    assert recorded["out_of_distribution"] == figures
+
+
+def test_codes_trains_each_size_and_measures_reconstruction_and_the_linear_probe(tmp_path):
+    data = write_mnist_idx(tmp_path / "mnist")
+    code, out, err = _run(["codes", "--data-dir", str(data), "--entries", "ae_mnist",
+                           "--code-sizes", "3", "--work-dir", str(tmp_path / "work"),
+                           "--json", str(tmp_path / "codes.json"), *TINY])
+    assert code == 0, err
+    figures = json.loads((tmp_path / "codes.json").read_text())["figures"]["ae_mnist"]["3"]
+    exported = zoo.load(tmp_path / "work" / "codes" / "ae_mnist-code_dim3-seed0" / "exported"
+                        / "ae_mnist" / "1")
+    assert exported.metadata["model_config"]["code_dim"] == 3
+    images = unit_images(load_mnist("test", data)[0])
+    reconstructions = exported.reconstruct(images)
+    assert figures["mse"] == pytest.approx(np.mean((reconstructions - images) ** 2), rel=1e-4)
+    assert 0 <= figures["linear_probe_accuracy"] <= 1
+    assert "| code size | ae_mnist MSE | ae_mnist BCE (nats) | ae_mnist linear probe % |" in out
+    assert "| 3 |" in out
+
+
+def test_the_autoencoder_and_the_vae_are_measured_by_default():
+    for task in ("one-class", "codes"):
+        assert _script().parse_args([task]).entries == ["ae_mnist", "vae_mnist"]
+    assert _script().parse_args(["ood"]).models == ["ae_mnist", "vae_mnist"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "the following arguments are required: TASK"),
+    (["one-class", "--classes", "12"], "--classes must name digits 0 to 9; got '12'"),
+    (["one-class", "--classes", "a-b"], "--classes takes digits such as 0-9"),
+    (["one-class", "--seeds", "0"], "--seeds must be at least 1; got 0"),
+    (["one-class", "--entries", "nope"], "unknown entry 'nope'"),
+    (["one-class", "--entries", "pix2pix_facades"],
+     "pix2pix_facades cannot train on one class: its data set 'facades' has no labels"),
+    (["codes", "--entries", "dcgan_mnist"], "dcgan_mnist takes no code size flag"),
+    (["ood", "--k", "-1"], "--k must be at least 0; got -1"),
+])
+def test_bad_flags_are_one_error_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _script().main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+
+
+def test_missing_data_is_one_error_line(tmp_path, capsys):
+    assert _script().main(["ood", "--data-dir", str(tmp_path / "none"), "--models",
+                           str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Could not load MNIST split"), err

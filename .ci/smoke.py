@@ -92,7 +92,26 @@ def main() -> None:
     shipped = PACKAGE_EXPORTS if args.wheel else zoo.paths.shipped_exports()
     check(folders.returncode == 0 and f"\nShipped exports: {shipped}\n" in folders.stdout,
           f"`zoo info` names the folder of the shipped exports, {shipped}")
-    noise = [line for result in (listed, info, folders) for line in result.stderr.splitlines()
+    import tempfile
+
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as scratch:
+        inputs, out = Path(scratch) / "images", Path(scratch) / "scored"
+        inputs.mkdir()
+        for name, image in (("blank", np.zeros((28, 28, 1))), ("digit", images[0])):
+            (inputs / f"{name}.png").write_bytes(tf.io.encode_png(
+                np.round(np.asarray(image) * 255).astype(np.uint8)).numpy())
+        scored = run_command(Path(script), "score", "vae_mnist", str(inputs), "--out", str(out))
+        rows = (out / "scores.csv").read_text().splitlines() if scored.returncode == 0 else []
+        check(scored.stdout == f"{out}\n" and len(rows) == 3
+              and rows[1].startswith(f"{inputs / 'blank.png'},") and rows[1].endswith(",yes")
+              and (out / "typical.png").is_file(),
+              "`zoo score vae_mnist FOLDER --out DIR` writes scores.csv and typical.png, the blank "
+              "page first and flagged" + (f" (got {scored.stderr.strip()[-300:]!r})"
+                                          if scored.returncode else ""))
+    noise = [line for result in (listed, info, folders, scored)
+             for line in result.stderr.splitlines()
              if any(marker in line for marker in LOG_MARKERS)]
     check(not noise, "the command prints no TensorFlow log lines" + (
         f" (got {noise[0]!r})" if noise else ""))

@@ -31,6 +31,23 @@ def tiny_exports() -> dict[str, Path]:
             for case in family_cases()}
 
 
+@functools.cache
+def scoring_cases() -> tuple[list, list]:
+    """The family test cases whose export has a `score` signature (`zoo.outliers`), and the
+    smallest of those without one (by its number of weights)."""
+    from zoo.families import get_family
+    from zoo.families.testing import family_cases
+    from zoo.outliers import SCORE_SIGNATURE
+
+    scoring, other = [], []
+    for case in family_cases():
+        family = get_family(case.family)
+        model = family.model_class(**case.config, seed=0)
+        names = [signature.name for signature in family.signatures(model)]
+        (scoring if SCORE_SIGNATURE in names else other).append((model.count_params(), case))
+    return [case for _, case in scoring], [min(other, key=lambda pair: pair[0])[1]]
+
+
 def tiny_case(name: str):
     """The family test case called `name` (see `tiny_exports`)."""
     from zoo.families.testing import family_cases

@@ -1,5 +1,5 @@
-"""The `zoo` command: info, translate, train and serving-config (list and sample: test_main.py),
-in-process and through the installed console script."""
+"""The `zoo` command: info, translate, train and serving-config (list and sample: test_main.py;
+score: test_score_command.py), in-process and through the installed console script."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def test_version_prints_the_package_version(capsys):
     assert capsys.readouterr().out == f"zoo {zoo.__version__}\n"
 
 
-@pytest.mark.parametrize("command", ["info", "sample", "train", "translate"])
+@pytest.mark.parametrize("command", ["info", "sample", "train", "translate", "score"])
 def test_usage_names_the_entry_argument_entry(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
@@ -138,7 +138,7 @@ def test_usage_names_the_entry_argument_entry(command, capsys):
     assert re.search(r"\bENTRY\b", usage) and "model" not in usage, usage
 
 
-@pytest.mark.parametrize("command", ["info", "sample", "translate", "serving-config"])
+@pytest.mark.parametrize("command", ["info", "sample", "translate", "score", "serving-config"])
 def test_help_says_each_default_once(command, capsys):
     with pytest.raises(SystemExit):
         main([command, "--help"])
@@ -166,6 +166,11 @@ def test_info_shows_folder_signatures_training_and_evaluation(trained, capsys):
         for spec in signature.inputs:
             assert f"    input  {spec.expected()}" in out
     assert "    output 'negative_elbo': float32" in out
+    # The held-out scores the runtime recorded, and each output's threshold.
+    assert re.search(r"\nscore quantiles: 16 held-out examples \(mnist test\); an input is an "
+                     r"outlier above the 99th percentile of its score:\n"
+                     r"  complexity_corrected \(recommended\): above -?[\d.]+\n"
+                     r"  negative_elbo: above [\d.]+\n", out), out
     assert "  vae_likelihood:\n    nll_nats: 123.4\n    split:\n      name: test" in out
     assert "(32 examples), 1 epoch of 2 steps, global batch 8" in out
 

@@ -19,13 +19,13 @@ from zoo.errors import ConfigurationError, DamagedExportError, ExportError
 from zoo.export import export_model
 from zoo.export_format import METADATA_FILE, write_metadata
 from zoo.families import get_family
-from zoo.families.testing import family_cases
 from zoo.registry import get_entry
 from zoo.outliers import (PERCENTILES, QUANTILES_KEY, SCORE_SIGNATURE, THRESHOLD_PERCENTILE,
                           HeldOutImages, check_record, outlier_verdicts, percentile,
                           quantile_record, threshold)
 from zoo.rewrite_signatures import record_score_quantiles, rewrite_signatures
 from helpers import REPO, write_mnist_idx
+from serving_exports import scoring_cases
 
 
 def _record(values, **outputs) -> dict:
@@ -87,18 +87,7 @@ def test_the_module_imports_without_tensorflow():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
-def _scoring_cases() -> list:
-    """The family test cases whose export has a `score` signature, and the smallest of those
-    that have none."""
-    scoring, other = [], []
-    for case in family_cases():
-        model = get_family(case.family).model_class(**case.config, seed=0)
-        names = [signature.name for signature in get_family(case.family).signatures(model)]
-        (scoring if SCORE_SIGNATURE in names else other).append((model.count_params(), case))
-    return [case for _, case in scoring], [min(other, key=lambda pair: pair[0])[1]]
-
-
-SCORING, NOT_SCORING = _scoring_cases()
+SCORING, NOT_SCORING = scoring_cases()
 
 
 def _held_out(case, count: int = 40) -> tuple[HeldOutImages, np.ndarray]:
@@ -149,7 +138,7 @@ def test_an_export_that_does_not_score_records_nothing_and_says_which_entries_sc
                            HeldOutImages(unread(), "mnist", "test"))
     loaded = zoo.load(version)
     assert QUANTILES_KEY not in loaded.metadata and loaded.score_quantiles is None
-    with pytest.raises(ConfigurationError, match=r"without a 'score' signature .*no outlier "
+    with pytest.raises(ConfigurationError, match=r"has no 'score' signature .*no outlier "
                                                  r"scores; entries that score: .*vae_mnist"):
         loaded.outlier_scores(np.zeros((1, 8, 8, 1), "float32"))
 

@@ -185,22 +185,27 @@ class ExportedModel:
         if output is not None and output not in declaration.output_names:
             raise ConfigurationError(f"{declaration.name}() of {self.name} has no output "
                                      f"{output!r}; it has {', '.join(declaration.output_names)}.")
-        record = self._checked_quantiles()
-        if list(record["outputs"]) != list(declaration.output_names):
-            raise ExportError(
-                f"{self.path}'s score quantiles were recorded for the outputs "
-                f"{', '.join(record['outputs'])}, but its {declaration.name}() returns "
-                f"{', '.join(declaration.output_names)} (its signatures were rewritten since); "
-                f"{_RECORD_ADVICE}")
+        record = self.checked_score_quantiles()
         scores = self.call(declaration.name, images)
         if not isinstance(scores, dict):
             scores = {declaration.output_names[0]: scores}
         output = output or declaration.output_names[0]
         return outlier_verdicts(record, scores[output], output)
 
-    def _checked_quantiles(self) -> dict[str, Any]:
-        from zoo.outliers import check_record
+    def checked_score_quantiles(self) -> dict[str, Any]:
+        """`score_quantiles`, checked to parse and to be of the `score` outputs the export
+        computes now.
 
+        Raises:
+            zoo.errors.ConfigurationError: the export has no `score` signature.
+            zoo.errors.ExportError: it recorded no quantiles, or recorded them for other
+                outputs (its signatures were rewritten since); the message says how to
+                record them.
+            zoo.errors.DamagedExportError: the record does not parse.
+        """
+        from zoo.outliers import check_record, scoring_signature
+
+        declaration = scoring_signature(self)
         record = self.score_quantiles
         if record is None:
             raise ExportError(
@@ -212,6 +217,12 @@ class ExportedModel:
         except ValueError as error:
             raise damaged_export(self.path, f"its {QUANTILES_KEY!r} record does not parse: "
                                             f"{error}") from None
+        if list(record["outputs"]) != list(declaration.output_names):
+            raise ExportError(
+                f"{self.path}'s score quantiles were recorded for the outputs "
+                f"{', '.join(record['outputs'])}, but its {declaration.name}() returns "
+                f"{', '.join(declaration.output_names)} (its signatures were rewritten since); "
+                f"{_RECORD_ADVICE}")
         return record
 
     def keras_model(self):

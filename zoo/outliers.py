@@ -275,9 +275,9 @@ def scoring_signature(model: Any):
 
     if SCORE_SIGNATURE not in model.signatures:
         raise ConfigurationError(
-            f"{model.name} is a {model.metadata['family']} model without a "
-            f"{SCORE_SIGNATURE!r} signature (it has {', '.join(model.signatures)}), so it gives "
-            f"no outlier scores; entries that score: {', '.join(scoring_entries()) or 'none'}.")
+            f"{model.name} (family {model.metadata['family']}) has no {SCORE_SIGNATURE!r} "
+            f"signature (it has {', '.join(model.signatures)}), so it gives no outlier scores; "
+            f"entries that score: {', '.join(scoring_entries()) or 'none'}.")
     return model.signatures[SCORE_SIGNATURE]
 
 

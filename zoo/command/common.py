@@ -1,18 +1,23 @@
 """What the `zoo` subcommands share: the command's name, usage errors as one line, the flag
-types and help formatting, ZooWarnings as progress lines, and TensorFlow started quietly."""
+types and help formatting, ZooWarnings as progress lines, TensorFlow started quietly, and the
+image files `zoo translate` and `zoo score` read."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, NoReturn, Sequence
+
+import numpy as np
 
 from zoo.console import progress, quiet_tensorflow
-from zoo.errors import ZooWarning
+from zoo.errors import DataError, ZooWarning
 from zoo.paths import versions
 from zoo.registry import NAME_PATTERN
 
 PROG = "zoo"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+"""The files a folder given to `zoo translate` or `zoo score` contributes."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -84,3 +89,64 @@ def exported_entries(folder: Path) -> list[str]:
         return []
     return sorted(child.name for child in folder.iterdir()
                   if NAME_PATTERN.match(child.name) and versions(child))
+
+
+def image_files(paths: Sequence[Path], verb: str) -> list[Path]:
+    """The image files a command reads: the files given, and the `IMAGE_SUFFIXES` files of
+    the folders given (sorted by name), in the order given.
+
+    Args:
+        paths: files and folders, as given on the command line.
+        verb: what the command does to them, for the message about an empty folder
+            (`translate`, `score`).
+
+    Raises:
+        zoo.errors.DataError: a path does not exist, or a folder holds no image file.
+    """
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(child for child in path.iterdir()
+                           if child.suffix.lower() in IMAGE_SUFFIXES and child.is_file())
+            if not found:
+                raise DataError(f"{path} holds no {', '.join(IMAGE_SUFFIXES)} files to {verb}.")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise DataError(f"{path} does not exist; pass image files (JPEG or PNG) or folders "
+                            "of them.")
+    return files
+
+
+def warn_of_aspect(path: Path, found: tuple[int, int], size: tuple[int, int]) -> None:
+    """A `[zoo] warning:` line when resizing the image at `path` from `found` (height, width)
+    to `size` changes its aspect ratio."""
+    (found_height, found_width), (height, width) = found, size
+    if found_height * width != found_width * height:
+        progress(f"warning: {path} is {found_width}x{found_height}; resized to "
+                 f"{width}x{height}, which changes its aspect ratio.")
+
+
+def model_image_size(model: Any, signature: str) -> tuple[int | None, int | None, int]:
+    """(height, width, channels) the images given to a signature whose first input is an image
+    batch are resized and converted to: the signature's fixed size (pix2pix, the VAE), else
+    the size the model was trained at (CycleGAN), else None for each image's own size (a model
+    that takes any size and records none)."""
+    height, width, channels = model.signatures[signature].inputs[0].shape[1:]
+    if height is None or width is None:
+        size = model.metadata["model_config"].get("image_size")
+        height, width = (size, size) if isinstance(size, int) else (None, None)
+    return height, width, channels
+
+
+def at_own_size(image: np.ndarray, multiple: int | None) -> np.ndarray:
+    """An image for a model that takes any size: as it is, or resized down to the multiple of
+    `multiple` the model needs (at least one multiple) on each side."""
+    height, width = image.shape[:2]
+    if not multiple or (height % multiple == 0 and width % multiple == 0):
+        return image
+    from zoo.images import resize_image
+
+    return resize_image(image, max(height // multiple, 1) * multiple,
+                        max(width // multiple, 1) * multiple).numpy()

@@ -27,7 +27,8 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
         help="an export's folder, signatures, training command and recorded figures; without "
              "a model, the folders exports are found in",
         description="An export's folder, description, signatures (inputs with dtype, shape and "
-                    "range; outputs), training command and the figures the benchmarks recorded "
+                    "range; outputs), training command, the held-out percentiles of its scores "
+                    "(a model that scores) and the figures the benchmarks recorded "
                     "in its zoo.json; for an entry with no export, the registry's facts and the "
                     "command that trains it. Without a model: the folders exports are looked "
                     "up in, in order, with the entries each holds, and where new exports go.")
@@ -139,6 +140,7 @@ def _export_info(folder: Path) -> str:
             lines.append(f"    input  {TensorInput.from_json(data).expected()}")
         for output in signature["outputs"]:
             lines.append(f"    output {_output_text(output)}")
+    lines += _quantile_lines(metadata)
     evaluation = metadata.get("evaluation")
     if evaluation:
         lines.append("evaluation (figures the benchmarks recorded):")
@@ -146,6 +148,33 @@ def _export_info(folder: Path) -> str:
     else:
         lines.append("evaluation: none recorded")
     return "\n".join(lines)
+
+
+def _quantile_lines(metadata: dict[str, Any]) -> list[str]:
+    """What `score_quantiles` says (`zoo.outliers`): where the held-out scores come from and
+    the threshold of each output; nothing for an export without a score signature."""
+    from zoo.outliers import (QUANTILES_KEY, SCORE_SIGNATURE, THRESHOLD_PERCENTILE,
+                              check_record, threshold)
+
+    if not any(data.get("name") == SCORE_SIGNATURE for data in metadata["signatures"]):
+        return []
+    record = metadata.get(QUANTILES_KEY)
+    if record is None:
+        return ["score quantiles: none recorded (`zoo score` needs them; see "
+                "zoo.rewrite_signatures.record_score_quantiles)"]
+    try:
+        check_record(record)
+    except ValueError as error:
+        return [f"score quantiles: the record does not parse ({error})"]
+    source = f"{record.get('dataset', '?')} {record.get('split', '?')}" + (
+        f", label {record['normal_class']}" if record.get("normal_class") is not None else "")
+    lines = [f"score quantiles: {plural(record.get('examples', 0), 'held-out example')} "
+             f"({source}); an input is an outlier above the "
+             f"{THRESHOLD_PERCENTILE:g}th percentile of its score:"]
+    for name in record["outputs"]:
+        mark = " (recommended)" if name == record["recommended"] else ""
+        lines.append(f"  {name}{mark}: above {threshold(record, name):.6g}")
+    return lines
 
 
 def _registry_info(entry: Entry) -> str:

@@ -90,7 +90,7 @@ def _article(word: str) -> str:
     """`a` or `an`, by the word's first letter.
 
     Example:
-        >>> _article("autoencoder"), _article("vae")
+        >>> _article("image"), _article("translation")
         ('an', 'a')
     """
     return "an" if word[:1].lower() in "aeiou" else "a"

@@ -1,6 +1,7 @@
 """`zoo score`: image files scored against the held-out scores an export recorded, written as
-scores.csv and a picture; its errors; and, with the shipped vae_mnist, inputs simpler than
-digits that its negative ELBO calls typical but its recommended score flags."""
+scores.csv and a picture; its errors; and, with the shipped vae_mnist and ae_mnist, inputs
+simpler than digits that their likelihood scores call typical but their recommended score
+flags."""
 
 from __future__ import annotations
 
@@ -158,14 +159,16 @@ def test_a_model_without_a_score_or_without_quantiles_is_one_error_line(images, 
     assert not (tmp_path / "out").exists()
 
 
-def test_inputs_simpler_than_digits_look_typical_to_the_negative_elbo_but_are_flagged(
-        tmp_path, capsys):
-    """The shipped vae_mnist and the quantiles it recorded on test[8000:]: a blank page and
-    filled squares score a LOWER negative ELBO than most held-out digits (Nalisnick et al.
-    2019's failure), yet the recommended score, corrected for input complexity (Serra et al.
-    2020), puts them above the 99th percentile, as it does constant grey, white and smooth
-    gradients."""
-    export = REPO / "exported" / "vae_mnist" / "1"
+@pytest.mark.parametrize("entry, likelihood", [("vae_mnist", "negative_elbo"),
+                                               ("ae_mnist", "reconstruction_error")])
+def test_inputs_simpler_than_digits_look_typical_to_the_likelihood_but_are_flagged(
+        entry, likelihood, tmp_path, capsys):
+    """The shipped exports and the quantiles they recorded on test[8000:]: a blank page and
+    filled squares score a LOWER negative ELBO (reconstruction error) than most held-out
+    digits (Nalisnick et al. 2019's failure), yet the recommended score, corrected for input
+    complexity (Serra et al. 2020), puts them above the 99th percentile, as it does constant
+    grey, white and smooth gradients."""
+    export = REPO / "exported" / entry / "1"
     black = np.zeros((28, 28, 1))
     squares = {}
     for size in (4, 8):
@@ -185,7 +188,7 @@ def test_inputs_simpler_than_digits_look_typical_to_the_negative_elbo_but_are_fl
         assert main(["score", str(export), str(folder), "--out", str(out), *flags]) == 0
         return {Path(row["file"]).stem: row for row in _rows(out)}
 
-    recommended, elbo = scored(), scored("--score", "negative_elbo")
+    recommended, elbo = scored(), scored("--score", likelihood)
     capsys.readouterr()
     assert all(row["outlier"] == "yes" and float(row["percentile"]) > 99.0
                for row in recommended.values()), recommended

@@ -60,8 +60,8 @@ def serving_config(exported: Path | None = None, base_path: str = "/models") -> 
         # TF Serving models.config for the exports in .../exported, seen by the server at /models
         model_config_list {
           config {
-            name: "cgan_mnist"
-            base_path: "/models/cgan_mnist"
+            name: "ae_mnist"
+            base_path: "/models/ae_mnist"
             model_platform: "tensorflow"
           }
         ...

@@ -103,3 +103,15 @@ def test_importance_weighted_bound_is_tighter_than_the_elbo():
     one_sample = vae.importance_weighted_nll(images[:8], k=1).numpy()
     assert np.all(iwae <= elbo + 1e-3)
     assert one_sample.mean() == pytest.approx(elbo.mean(), rel=0.05)
+
+
+def test_an_inputs_score_does_not_depend_on_its_batch():
+    vae = VAE(image_shape=(8, 8, 1), latent_dim=2, filters=(4,), hidden_units=8, seed=0)
+    images = np.random.default_rng(3).uniform(size=(6, 8, 8, 1)).astype("float32")
+    together = vae.negative_elbo(images).numpy()
+    alone = np.concatenate([vae.negative_elbo(images[i:i + 1]).numpy() for i in range(6)])
+    reversed_ = vae.negative_elbo(images[::-1]).numpy()[::-1]
+    # The same computation per example; only the batched convolutions' float32 round-off
+    # (sums of tens of terms of order 1) may differ. Other draws would move it by nats.
+    np.testing.assert_allclose(alone, together, rtol=1e-5)
+    np.testing.assert_allclose(reversed_, together, rtol=1e-5)

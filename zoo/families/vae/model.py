@@ -195,7 +195,9 @@ class VAE(MeanTrackers, keras.Model):
         input always gets the same score.
         """
         mean, log_variance = self.encoder(images)
-        epsilon = self._posterior_draws(mean, draws, [seed, 1])
+        # The same `draws` standard normal vectors for every example, so an input's score
+        # does not depend on the batch it comes in, nor on its place in it.
+        epsilon = tf.random.stateless_normal([draws, 1, self.latent_dim], [seed, 1])
         latent = mean + tf.exp(0.5 * log_variance) * epsilon
         reconstruction = -tf.reduce_mean(self._log_likelihood(images, latent), axis=0)
         kl = -0.5 * tf.reduce_sum(1.0 + log_variance - tf.square(mean) - tf.exp(log_variance), 1)

@@ -15,14 +15,14 @@ import pytest
 
 import zoo
 import zoo.export
-from zoo.errors import ConfigurationError, DamagedExportError, ExportError
+from zoo.errors import ConfigurationError, DamagedExportError, ExportError, InputError
 from zoo.export import export_model
 from zoo.export_format import METADATA_FILE, write_metadata
 from zoo.families import get_family
 from zoo.registry import get_entry
 from zoo.outliers import (PERCENTILES, QUANTILES_KEY, SCORE_SIGNATURE, THRESHOLD_PERCENTILE,
                           HeldOutImages, check_record, outlier_verdicts, percentile,
-                          quantile_record, threshold)
+                          quantile_record, score_batches, threshold)
 from zoo.rewrite_signatures import record_score_quantiles, rewrite_signatures
 from helpers import REPO, write_mnist_idx
 from serving_exports import scoring_cases
@@ -222,3 +222,42 @@ def test_a_rewrite_drops_the_quantiles_when_the_score_signature_changed(unrecord
     monkeypatch.setattr(zoo.export, "get_family", lambda name: changed)
     rewrite_signatures(folder)
     assert zoo.load(folder).score_quantiles is None
+
+
+def test_a_score_signature_with_one_output_records_and_scores(tmp_path):
+    """An autoencoder with the Gaussian loss scores by `reconstruction_error` alone, and
+    `zoo.load(...).call` gives a one-output signature's array bare: recording its quantiles
+    and judging by it work as for a signature of several outputs."""
+    model = zoo.build("ae_mnist", loss="gaussian", code_dim=2, filters=(4,), hidden_units=8,
+                      seed=0)
+    folder = export_model(model, get_entry("ae_mnist"), tmp_path / "exported",
+                          {"training": {"dataset": "mnist", "train_split": "train"}})
+    loaded = zoo.load(folder)
+    assert loaded.signatures[SCORE_SIGNATURE].output_names == ("reconstruction_error",)
+    data = write_mnist_idx(tmp_path / "mnist", train=8, test=24)
+    record = record_score_quantiles(folder, "mnist", "test", data, batch_size=10)
+    assert list(record["outputs"]) == ["reconstruction_error"] and record["examples"] == 24
+    images = np.zeros((3, 28, 28, 1), "float32")
+    verdicts = zoo.load(folder).outlier_scores(images, "reconstruction_error")
+    assert verdicts["score"].shape == verdicts["outlier"].shape == (3,)
+    np.testing.assert_allclose(verdicts["score"], loaded.score(images), rtol=1e-5)
+
+
+def test_score_batches_takes_a_bare_array_from_a_one_output_signature():
+    scores = score_batches(lambda batch: batch.sum(axis=(1, 2, 3)),
+                           [np.ones((2, 2, 2, 1), np.uint8) * 255], ("error",))
+    assert scores["error"].tolist() == [4.0, 4.0]
+    with pytest.raises(ValueError, match="declares the outputs a, b but returned a single"):
+        score_batches(lambda batch: batch.sum(), [np.ones((1, 2, 2, 1))], ("a", "b"))
+
+
+def test_outlier_scores_refuses_images_that_do_not_fit_naming_itself(unrecorded, tmp_path):
+    import shutil
+
+    folder = Path(shutil.copytree(unrecorded, tmp_path / "copy" / "1"))
+    outputs = zoo.load(folder).signatures[SCORE_SIGNATURE].output_names
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    write_metadata(folder, metadata | {QUANTILES_KEY: quantile_record(
+        {name: np.arange(200.0) for name in outputs}, dataset="mnist", split="test")})
+    with pytest.raises(InputError, match=r"^outlier_scores\(\) expects 'images'"):
+        zoo.load(folder).outlier_scores(np.zeros((1, 5, 5, 1), "float32"))

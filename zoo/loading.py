@@ -179,16 +179,20 @@ class ExportedModel:
             >>> bool(vae.outlier_scores(blank)["outlier"][0])
             True
         """
-        from zoo.outliers import outlier_verdicts, scoring_signature
+        from zoo.outliers import by_output, outlier_verdicts, scoring_signature
 
         declaration = scoring_signature(self)
         if output is not None and output not in declaration.output_names:
             raise ConfigurationError(f"{declaration.name}() of {self.name} has no output "
                                      f"{output!r}; it has {', '.join(declaration.output_names)}.")
         record = self.checked_score_quantiles()
-        scores = self.call(declaration.name, images)
-        if not isinstance(scores, dict):
-            scores = {declaration.output_names[0]: scores}
+        try:
+            scores = self.call(declaration.name, images)
+        except InputError as error:
+            # The caller called outlier_scores(images), not score(images): say so.
+            raise InputError(str(error).replace(f"{declaration.name}(", "outlier_scores(", 1)
+                             ) from None
+        scores = by_output(scores, declaration.output_names)
         output = output or declaration.output_names[0]
         return outlier_verdicts(record, scores[output], output)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -238,13 +238,44 @@ def outlier_verdicts(record: Mapping[str, Any], scores: Any, output: str | None 
             "outlier": scores > threshold(record, output)}
 
 
-def score_batches(score: Callable[[np.ndarray], Mapping[str, Any]], batches: Iterable[Any],
-                  outputs: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Every batch of images scored: `score(float32 batch in [0, 1])` -> arrays by output name,
+def by_output(result: Any, outputs: Sequence[str]) -> dict[str, Any]:
+    """A score signature's result keyed by its declared output names, whether it came as a
+    dict or, from a signature with one output (`zoo.load(...).call` gives that output's array
+    alone; e.g. an autoencoder with the Gaussian loss scores by `reconstruction_error` only),
+    as a bare array.
+
+    Raises:
+        ValueError: a bare array from a signature declaring several outputs, or a dict
+            missing one of them.
+
+    Example:
+        >>> by_output(np.array([1.0, 2.0]), ("reconstruction_error",))
+        {'reconstruction_error': array([1., 2.])}
+        >>> by_output({"a": 1, "b": 2}, ("a", "b"))
+        {'a': 1, 'b': 2}
+    """
+    outputs = tuple(outputs)
+    if not isinstance(result, Mapping):
+        if len(outputs) != 1:
+            raise ValueError(f"the score signature declares the outputs {', '.join(outputs)} "
+                             "but returned a single array")
+        return {outputs[0]: result}
+    missing = [name for name in outputs if name not in result]
+    if missing:
+        raise ValueError(f"the score signature returned no {', '.join(map(repr, missing))} "
+                         f"(it returned {', '.join(map(repr, result))})")
+    return {name: result[name] for name in outputs}
+
+
+def score_batches(score: Callable[[np.ndarray], Any], batches: Iterable[Any],
+                  outputs: Sequence[str]) -> dict[str, np.ndarray]:
+    """Every batch of images scored: `score(float32 batch in [0, 1])` -> arrays by output name
+    (or, for a signature with one output, that output's array alone; see `by_output`),
     concatenated over the batches in `outputs`' order."""
+    outputs = tuple(outputs)
     collected: dict[str, list[np.ndarray]] = {name: [] for name in outputs}
     for batch in batches:
-        result = score(as_unit_floats(batch))
+        result = by_output(score(as_unit_floats(batch)), outputs)
         for name in outputs:
             collected[name].append(np.asarray(result[name], np.float64).reshape(-1))
     if not collected[outputs[0]]:

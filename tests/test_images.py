@@ -63,3 +63,16 @@ def test_reader_errors_name_the_file_and_the_fix(tmp_path):
         read_image(text, 1)
     with pytest.raises(ValueError, match="1 \\(grey\\) or 3 \\(RGB\\) channels; got 4"):
         read_image(_write(tmp_path / "ok.png", _pattern(2, 2, 3)), 4)
+
+
+def test_a_one_epoch_history_plot_shows_its_point(tmp_path):
+    """A line through one point draws nothing: the epochs are marked, so a one-epoch run's
+    history.png shows its loss (pixels of the train line's colour, matplotlib's first)."""
+    from zoo.images import save_history_plot
+
+    csv_path = tmp_path / "history.csv"
+    csv_path.write_text("epoch,loss,val_loss\n1,0.5,NA\n")
+    picture = tf.io.decode_png(save_history_plot(csv_path, tmp_path / "history.png")
+                               .read_bytes(), channels=3).numpy().astype(int)
+    blue = np.abs(picture - [31, 119, 180]).sum(axis=-1) < 60  # tab:blue
+    assert blue.sum() >= 10

@@ -379,7 +379,7 @@ def save_figure(path: str | os.PathLike, figure) -> Path:
 
 def save_history_plot(csv_path: str | os.PathLike, path: str | os.PathLike) -> Path:
     """Plots every metric of a run's `history.csv` (Keras' CSVLogger format, epochs counted
-    from 1) against the epoch, one panel per metric."""
+    from 1) against the epoch, one panel per metric, a marker at each epoch."""
     import csv
 
     import matplotlib
@@ -392,11 +392,15 @@ def save_history_plot(csv_path: str | os.PathLike, path: str | os.PathLike) -> P
     names = [name for name in rows[0] if name != "epoch" and not name.startswith("val_")]
     figure, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 2.8), squeeze=False)
     epochs = [int(row["epoch"]) for row in rows]  # counted from 1 (`EpochCSVLogger`)
+    # Markers, so that every epoch shows, the only one of a one-epoch run too (a line through
+    # a single point draws nothing); small ones for a long run.
+    style = {"marker": "o", "markersize": 4 if len(epochs) <= 30 else 1.5}
     for axis, name in zip(axes[0], names):
-        axis.plot(epochs, [float(row[name]) for row in rows], label="train")
+        axis.plot(epochs, [float(row[name]) for row in rows], label="train", **style)
         # Keras' CSVLogger writes NA in val_ columns of runs without validation.
         if all(row.get(f"val_{name}", "NA") != "NA" for row in rows):
-            axis.plot(epochs, [float(row[f"val_{name}"]) for row in rows], label="held out")
+            axis.plot(epochs, [float(row[f"val_{name}"]) for row in rows], label="held out",
+                      **style)
             axis.legend()
         axis.set_title(name)
         axis.set_xlabel("epoch")

@@ -43,7 +43,7 @@ SEPARATORS = {"|", "||", "&&", ";", "&", "(", ")"}
 REDIRECTIONS = {">", ">>", "<", ">&", "<<"}
 README_COMMANDS = (
     'pip install . && zoo sample vae_mnist --out vae_mnist_samples.png',
-    'pip install -e ".[test]" && python -m pytest -q',
+    'pip install -e ".[test]" && python -m pytest -q -n 2',
 )
 """The README's two set-up commands: install and draw, install and test (what `.ci/run` runs)."""
 
@@ -522,9 +522,35 @@ def test_the_readme_keeps_its_two_commands(tmp_path: Path, monkeypatch):
     shell = [block.code.strip() for block in _blocks(README) if block.info in SHELL_BLOCKS]
     for command in README_COMMANDS:
         assert command in shell
-    assert (REPO / ".ci" / "run").read_text().rstrip().endswith("\npython -m pytest -q")
+    test_command = README_COMMANDS[1].split(" && ")[1]
+    assert (REPO / ".ci" / "run").read_text().rstrip().endswith(f"\n{test_command}")
     monkeypatch.delenv("ZOO_EXPORTED_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     draw = README_COMMANDS[0].split(" && ")[1]
     assert zoo.command.main(shlex.split(draw)[1:]) == 0
     assert (tmp_path / "vae_mnist_samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+IMG_TAG = re.compile(r"<img\b[^>]*>")
+
+
+def _sized_pictures() -> list[tuple[Path, str, int]]:
+    """Every `<img src=... width=N>` of the pages: (page, picture, the width it is shown at)."""
+    found = []
+    for page in PAGES:
+        for tag in IMG_TAG.findall(page.read_text()):
+            src, width = re.search(r'src="([^"]+)"', tag), re.search(r'width="(\d+)"', tag)
+            if src and width and src[1].endswith(".png"):
+                found.append((page, src[1], int(width[1])))
+    return found
+
+
+@pytest.mark.parametrize("page, picture, width", [
+    pytest.param(*case, id=f"{case[0].relative_to(REPO)}:{case[1]}") for case in _sized_pictures()])
+def test_pictures_are_shown_at_their_native_width(page: Path, picture: str, width: int):
+    import struct
+
+    header = (page.parent / picture).read_bytes()[:24]
+    native = struct.unpack(">I", header[16:20])[0]  # the PNG IHDR's width
+    assert width == native, \
+        f"{page.relative_to(REPO)} shows {picture} ({native} px wide) at {width} px"

@@ -39,16 +39,16 @@ import keras
 import tensorflow as tf
 
 from zoo import checks
-from zoo.distributed import replica_mean, replica_seed
+from zoo.distributed import replica_seed
 from zoo.families.autoencoder.networks import build_decoder, build_encoder, check_image_shape
-from zoo.families.metrics import MeanTrackers
+from zoo.families.metrics import PerExampleLossSteps
 
 LOSSES = ("bernoulli", "gaussian")
 """The reconstruction losses: binary cross-entropy in nats, or summed squared error."""
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Autoencoder(MeanTrackers, keras.Model):
+class Autoencoder(PerExampleLossSteps, keras.Model):
     """Convolutional autoencoder; `sparsity` > 0 makes it sparse, `denoising` > 0 denoising.
 
     The per-example loss is `reconstruction_loss + sparsity * sparsity_loss`:
@@ -109,10 +109,6 @@ class Autoencoder(MeanTrackers, keras.Model):
         # The networks are functional models, so every weight exists already.
         self.built = True
 
-    def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:
-        """Each optimizer with the variables it trains (the runtime builds and checkpoints them)."""
-        return {"optimizer": (self.optimizer, self.trainable_variables)}
-
     # The random draw of a step, each replica its own (`replica_seed`); tests of distribution
     # replace it with a function of the example, the same on any replica.
 
@@ -148,22 +144,6 @@ class Autoencoder(MeanTrackers, keras.Model):
         sparsity = tf.reduce_sum(tf.abs(code), axis=1)
         return {"loss": reconstruction + self.sparsity * sparsity,
                 "reconstruction_loss": reconstruction, "sparsity_loss": sparsity}
-
-    @staticmethod
-    def _images(data: Any) -> tf.Tensor:
-        return data[0] if isinstance(data, (tuple, list)) else data
-
-    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
-        images = self._images(data)
-        with tf.GradientTape() as tape:
-            losses = self.per_example_losses(images, training=True)
-            loss = self.optimizer.scale_loss(replica_mean(losses["loss"]))
-        gradients = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
-        return self._report(losses)
-
-    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
-        return self._report(self.per_example_losses(self._images(data)))
 
     # Inference used by the exported signatures and the plots: no corruption.
 

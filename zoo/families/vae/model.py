@@ -26,8 +26,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import checks
-from zoo.distributed import replica_mean, replica_seed
-from zoo.families.metrics import MeanTrackers
+from zoo.distributed import replica_seed
+from zoo.families.metrics import PerExampleLossSteps
 from zoo.families.vae.networks import build_decoder, build_encoder, check_image_shape
 from zoo.precision import FLOAT32
 
@@ -74,7 +74,7 @@ class Sampling(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class VAE(MeanTrackers, keras.Model):
+class VAE(PerExampleLossSteps, keras.Model):
     """Variational autoencoder; `beta` != 1 gives the beta-VAE.
 
     The per-example loss is the negative ELBO with a weighted KL term,
@@ -122,10 +122,6 @@ class VAE(MeanTrackers, keras.Model):
         # The networks are functional models, so every weight exists already.
         self.built = True
 
-    def optimizer_targets(self) -> dict[str, tuple[keras.optimizers.Optimizer, list]]:
-        """Each optimizer with the variables it trains (the runtime builds and checkpoints them)."""
-        return {"optimizer": (self.optimizer, self.trainable_variables)}
-
     def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Reconstruction probabilities from a sampled z."""
         mean, log_variance = self.encoder(images, training=training)
@@ -142,22 +138,6 @@ class VAE(MeanTrackers, keras.Model):
             1.0 + log_variance - tf.square(mean) - tf.exp(log_variance), axis=1)
         return {"loss": reconstruction + self.beta * kl, "reconstruction_loss": reconstruction,
                 "kl_loss": kl}
-
-    @staticmethod
-    def _images(data: Any) -> tf.Tensor:
-        return data[0] if isinstance(data, (tuple, list)) else data
-
-    def train_step(self, data: Any) -> dict[str, tf.Tensor]:
-        images = self._images(data)
-        with tf.GradientTape() as tape:
-            losses = self.per_example_losses(images, training=True)
-            loss = self.optimizer.scale_loss(replica_mean(losses["loss"]))
-        gradients = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
-        return self._report(losses)
-
-    def test_step(self, data: Any) -> dict[str, tf.Tensor]:
-        return self._report(self.per_example_losses(self._images(data)))
 
     # Inference used by the exported signatures, the plots and the benchmarks.
 

@@ -123,9 +123,22 @@ def test_score_judges_by_another_output_when_asked_and_refuses_an_unknown_one(sc
     ("missing", r"nothere\.png does not exist; pass image files"),
     ("empty folder", r"empty holds no \.jpg, \.jpeg, \.png files to score\."),
     ("out is a file", r"--out .*taken is a file, not a folder"),
+    ("picture is a folder", r"cannot write .*out/typical\.png: it is a folder; remove it or "
+                            r"choose another --out\.$"),
+    ("out under a file", r"cannot write to --out .*afile\.txt/sub: .*afile\.txt is a file, "
+                         r"not a folder\.$"),
+    ("out in /proc", r"cannot write to --out /proc/zoo_score_test: "),
+    ("out is an input", r"--out .*images is the input folder .*images, whose images the "
+                        r"results would join; choose another folder, e.g\. --out "
+                        r".*images_scored\.$"),
+    ("out inside an input", r"--out .*images/results is inside the input folder .*images,"),
+    ("out named like an image", r"--out .*result\.png is the folder the results are written "
+                                r"to, not an image file; choose a folder name without \.png\."),
 ])
 def test_score_errors_are_one_line_and_write_nothing(case, message, scoring, images, tmp_path,
                                                      capsys):
+    """Each is found before anything is scored (the error is the only line: no progress) and
+    nothing is written, not even the output folder."""
     out = tmp_path / "out"
     inputs = [str(images)]
     if case == "unreadable":
@@ -135,12 +148,26 @@ def test_score_errors_are_one_line_and_write_nothing(case, message, scoring, ima
     elif case == "empty folder":
         (tmp_path / "empty").mkdir()
         inputs.append(str(tmp_path / "empty"))
-    else:
+    elif case == "out is a file":
         out = tmp_path / "taken"
         out.write_text("")
+    elif case == "picture is a folder":
+        (out / PICTURE_FILE).mkdir(parents=True)
+    elif case == "out under a file":
+        (tmp_path / "afile.txt").write_text("")
+        out = tmp_path / "afile.txt" / "sub"
+    elif case == "out in /proc":
+        out = Path("/proc/zoo_score_test")
+    elif case == "out is an input":
+        out = images
+    elif case == "out inside an input":
+        out = images / "results"
+    else:
+        out = tmp_path / "result.png"
+    before = sorted(tmp_path.rglob("*"))
     assert main(["score", str(scoring), *inputs, "--out", str(out)]) == 2
     assert re.search(message, _one_error_line(capsys))
-    assert out.is_file() if case == "out is a file" else not out.exists()
+    assert sorted(tmp_path.rglob("*")) == before
 
 
 def test_a_model_without_a_score_or_without_quantiles_is_one_error_line(images, tmp_path,

@@ -1,17 +1,20 @@
 """What the `zoo` subcommands share: the command's name, usage errors as one line, the flag
 types and help formatting, ZooWarnings as progress lines, TensorFlow started quietly, and the
-image files `zoo translate` and `zoo score` read."""
+image files `zoo translate` and `zoo score` read and the --out folder they write to."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
 from zoo.console import progress, quiet_tensorflow
-from zoo.errors import DataError, ZooWarning
+from zoo.errors import ConfigurationError, DataError, ZooWarning
 from zoo.paths import versions
 from zoo.registry import NAME_PATTERN
 
@@ -150,3 +153,49 @@ def at_own_size(image: np.ndarray, multiple: int | None) -> np.ndarray:
 
     return resize_image(image, max(height // multiple, 1) * multiple,
                         max(width // multiple, 1) * multiple).numpy()
+
+
+def check_out_folder(out: Path, targets: Sequence[Path] = (), inputs: Sequence[Path] = ()
+                     ) -> None:
+    """Checks, before anything is read or written, that the folder `--out` names can take the
+    files `targets` (paths inside it): it is not a file, nor named like an image (`--out
+    result.png` would make a FOLDER result.png), it or the folder it would be made in is
+    writable (tried with a temporary file or folder, removed at once), no target is a
+    folder, and, when `inputs` are given, it is none of the input folders nor inside one
+    (a later run would read what this one wrote).
+
+    Raises:
+        zoo.errors.ConfigurationError: one line saying which and what to do.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigurationError(f"--out {out} is a file, not a folder; choose a folder.")
+    if not out.exists() and out.suffix.lower() in IMAGE_SUFFIXES:
+        raise ConfigurationError(f"--out {out} is the folder the results are written to, not "
+                                 f"an image file; choose a folder name without {out.suffix}.")
+    resolved = out.resolve()
+    for path in inputs:
+        if path.is_dir() and (resolved == path.resolve() or path.resolve() in resolved.parents):
+            raise ConfigurationError(
+                f"--out {out} is {'the' if resolved == path.resolve() else 'inside the'} input "
+                f"folder {path}, whose images the results would join; choose another folder, "
+                f"e.g. --out {path.resolve().parent / (path.resolve().name + '_scored')}.")
+    for target in targets:
+        if target.is_dir():
+            raise ConfigurationError(f"cannot write {target}: it is a folder; remove it or "
+                                     "choose another --out.")
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigurationError(f"cannot write to --out {out}: {existing} is a file, not a "
+                                 "folder.")
+    try:
+        if existing == out:
+            handle, probe = tempfile.mkstemp(dir=out, prefix=".zoo-probe-")
+            os.close(handle)
+            os.unlink(probe)
+        else:
+            shutil.rmtree(tempfile.mkdtemp(dir=existing, prefix=".zoo-probe-"))
+    except OSError as error:
+        raise ConfigurationError(f"cannot write to --out {out}: "
+                                 f"{error.strerror or error} ({existing}).") from error

@@ -12,17 +12,20 @@ import argparse
 import csv
 import io
 import math
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 import zoo
-from zoo.command.common import (DefaultsFormatter, at_own_size, bounded_int, image_files,
-                                model_image_size, start_tensorflow, warn_of_aspect)
+from zoo.command.common import (DefaultsFormatter, at_own_size, bounded_int, check_out_folder,
+                                image_files, model_image_size, start_tensorflow,
+                                warn_of_aspect)
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError
-from zoo.images import read_image, save_figure, write_atomically
+from zoo.images import read_image
 from zoo.outliers import MIN_EXAMPLES, THRESHOLD_PERCENTILE, scoring_signature
 from zoo.paths import model_argument
 
@@ -142,12 +145,57 @@ def _picture(rows: Sequence[tuple[Path, float, float, bool]], read, output: str)
     return figure
 
 
+def _png(figure) -> bytes:
+    """A matplotlib figure as PNG bytes, as `zoo.images.save_figure` writes it; closes it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _write_both(contents: dict[Path, bytes]) -> None:
+    """Writes every file to a temporary file beside it, then renames them all into place: a
+    failure to write (a full disk) leaves none of them new and no temporary file. (What would
+    make a rename fail, a folder in a file's place, `check_out_folder` refused up front.)
+
+    Raises:
+        zoo.errors.ConfigurationError: naming the file that could not be written.
+    """
+    temporaries: dict[Path, str] = {}
+    try:
+        for path, data in contents.items():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handle, temporaries[path] = tempfile.mkstemp(dir=path.parent,
+                                                             prefix=f".{path.name}.")
+                with os.fdopen(handle, "wb") as file:
+                    file.write(data)
+                # mkstemp makes the file private; give it the permissions open() would.
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temporaries[path], 0o666 & ~umask)
+            except OSError as error:
+                raise ConfigurationError(f"cannot write {path}: {error.strerror or error}."
+                                         ) from error
+        for path, temporary in temporaries.items():
+            try:
+                os.replace(temporary, path)
+            except OSError as error:
+                raise ConfigurationError(f"cannot write {path}: {error.strerror or error}."
+                                         ) from error
+    finally:
+        for temporary in temporaries.values():
+            Path(temporary).unlink(missing_ok=True)
+
+
 def run(args: argparse.Namespace) -> None:
     """Scores the files and writes `scores.csv` and `typical.png` to `--out`."""
     # The files first: a mistyped name fails before the model is loaded.
     files = image_files(args.inputs, "score")
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigurationError(f"--out {args.out} is a file, not a folder; choose a folder.")
+    # So is an --out the results cannot be written to: nothing is scored in vain.
+    check_out_folder(args.out, [args.out / SCORES_FILE, args.out / PICTURE_FILE], args.inputs)
     start_tensorflow(args.verbose)
     model = zoo.load(model_argument(args.model), args.version)
     output = _output(model, args.score)
@@ -166,13 +214,8 @@ def run(args: argparse.Namespace) -> None:
                     verdicts["outlier"].tolist())
         progress(f"scored {start + len(batch)}/{len(files)} files")
     rows.sort(key=lambda row: -row[1])  # most unusual first; ties keep the files' order
-    picture = _picture(rows, read, output)
-    try:
-        write_atomically(args.out / SCORES_FILE, _csv(rows))
-        save_figure(args.out / PICTURE_FILE, picture)
-    except OSError as error:
-        raise ConfigurationError(f"cannot write to {args.out}: {error.strerror or error}."
-                                 ) from error
+    _write_both({args.out / SCORES_FILE: _csv(rows),
+                 args.out / PICTURE_FILE: _png(_picture(rows, read, output))})
     outliers = sum(row[3] for row in rows)
     progress(f"{model.name} ({model.path}) finds {plural(outliers, 'outlier')} among "
              f"{plural(len(files), 'file')}: {output} above the {THRESHOLD_PERCENTILE:g}th "

@@ -14,8 +14,9 @@ from typing import Any, Sequence
 import numpy as np
 
 import zoo
-from zoo.command.common import (PROG, DefaultsFormatter, at_own_size, image_files,
-                                model_image_size, start_tensorflow, warn_of_aspect)
+from zoo.command.common import (PROG, DefaultsFormatter, at_own_size, check_out_folder,
+                                image_files, model_image_size, start_tensorflow,
+                                warn_of_aspect)
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError, DataError
 from zoo.images import read_image, resize_image, save_png
@@ -202,8 +203,7 @@ def run(args: argparse.Namespace) -> None:
     if overwritten:
         raise ConfigurationError(f"--out {args.out} would overwrite the input {overwritten[0]}; "
                                  "choose another --out.")
-    if args.out.exists() and not args.out.is_dir():
-        raise ConfigurationError(f"--out {args.out} is a file, not a folder; choose a folder.")
+    check_out_folder(args.out, targets)
     start_tensorflow(args.verbose)
     model = zoo.load(model_argument(args.model), args.version)
     direction = _direction(model, args.direction)

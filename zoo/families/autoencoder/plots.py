@@ -1,6 +1,6 @@
 """The autoencoder's pictures: input | reconstruction rows of held-out images, for the
 per-epoch preview (the model in training) and for the plots of an export (after training),
-and the held-out images' codes in 2-D."""
+and the codes of the held-out images the plots are given in 2-D."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from zoo.images import example_rows, save_figure, save_png  # noqa: E402
+from zoo.images import example_rows, save_figure, tile  # noqa: E402
 
 ROWS = 8
 """Held-out images shown in the reconstructions."""
@@ -82,14 +82,32 @@ def _codes_figure(points: np.ndarray, caption: str, labels: np.ndarray | None) -
             chosen = labels == label
             axis.scatter(points[chosen, 0], points[chosen, 1], s=8, label=str(label))
         axis.legend(title="label", markerscale=2, fontsize="small", loc="best")
-    axis.set_title(f"codes of {len(points)} held-out images: {caption}")
+    axis.set_title(f"codes of the {len(points)} held-out images shown: {caption}")
+    return figure
+
+
+def _reconstructions_figure(inputs: np.ndarray, reconstructions: np.ndarray) -> Any:
+    """Two columns, titled as the VAE's: the inputs and, beside each, its reconstruction."""
+    figure, axes = plt.subplots(1, 2, figsize=(3, 1 + len(inputs)))
+    for axis, images, title in ((axes[0], inputs, "input"),
+                                (axes[1], reconstructions, "reconstruction")):
+        grid = tile(np.asarray(images), 1)
+        axis.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0.0,
+                    vmax=1.0)
+        axis.set_title(title)
+        axis.axis("off")
     return figure
 
 
 def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path) -> list[Path]:
-    """Writes `reconstructions.png` (input | reconstruction rows) and `codes.png` (the codes
-    of every held-out image in 2-D, coloured by `label` when the held-out features have it)
-    from a loaded export (`zoo.load`); returns the paths written.
+    """Writes `reconstructions.png` (the first `ROWS` held-out images given, in a column
+    titled input, beside their reconstructions) and `codes.png` (the codes of the held-out
+    images given, in 2-D, coloured by `label` when the held-out features have it) from a
+    loaded export (`zoo.load`); returns the paths written.
+
+    The training runtime gives the plots its few held-out images
+    (`zoo.runtime.train.HELD_OUT_COUNT`), so its `codes.png` shows those, not the whole
+    held-out split.
 
     Args:
         model: a loaded autoencoder export, with reconstruct and encode.
@@ -100,8 +118,8 @@ def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path) -> list[
     folder = Path(folder)
     images = unit_images(held_out["image"])
     inputs = images[:ROWS]
-    written = [save_png(folder / "reconstructions.png",
-                        example_rows([inputs, model.reconstruct(inputs)]))]
+    written = [save_figure(folder / "reconstructions.png", _reconstructions_figure(
+        inputs, model.reconstruct(inputs)))]
     codes = np.concatenate([model.encode(images[start:start + 256])
                             for start in range(0, len(images), 256)])
     points, caption = to_2d(codes)

@@ -58,8 +58,8 @@ def shipped_exports() -> Path | None:
     The folder to mount for TF Serving to serve the shipped models (see `zoo info`).
 
     Example:
-        >>> sorted(path.name for path in shipped_exports().iterdir())[:2]
-        ['cgan_mnist', 'cyclegan_horse2zebra']
+        >>> "vae_mnist" in {path.name for path in shipped_exports().iterdir()}
+        True
     """
     return PACKAGE_EXPORTS if PACKAGE_EXPORTS.is_dir() else checkout_exports()
 

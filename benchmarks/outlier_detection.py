@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -417,27 +418,72 @@ def _write_png(path: Path, image: np.ndarray) -> None:
     path.write_bytes(tf.io.encode_png(pixels).numpy())
 
 
-def _record(figures: dict[str, Any], task: str) -> None:
-    """Each entry's share of the figures, into its export's zoo.json `evaluation`."""
-    key = {"one-class": "one_class_mnist", "ood": "out_of_distribution", "codes": "code_sizes"}
-    if task == "ood":
-        targets = {model: path for model, path in figures["models"].items()}
+RECORD_KEYS = {"one-class": "one_class_mnist", "ood": "out_of_distribution",
+               "codes": "code_sizes"}
+"""Where `--record` puts each task's figures in an export's zoo.json `evaluation`."""
+
+
+def _rounded(value: float) -> float:
+    return round(100 * value, 1)
+
+
+def records(figures: dict[str, Any], task: str) -> dict[str, dict[str, Any]]:
+    """Each entry's share of the figures, compact (one line a score in `zoo info`), by entry
+    name: AUROC and accuracy in %, lists in the order of `digits`, `sets` or `code_sizes`."""
+    result: dict[str, dict[str, Any]] = {}
+    if task == "one-class":
+        for column, by_digit in figures["per_class"].items():
+            entry, score = column.split(" ", 1)
+            record = result.setdefault(entry, {
+                "protocol": "Ruff et al. 2018 one-class MNIST: trained on one digit's images of "
+                            f"{figures['train_split']}, AUROC on {figures['test_split']} with "
+                            "the other digits as anomalies",
+                **{key: figures[key] for key in ("train_split", "test_split", "epochs",
+                                                 "steps_per_epoch", "batch_size", "k")},
+                "seeds": len(figures["seeds"]), "digits": list(figures["classes"]),
+                "auroc_percent": {}})
+            record["auroc_percent"][score] = {
+                "mean": _rounded(figures["mean"][column]["mean"]),
+                "std_over_seeds": _rounded(figures["mean"][column]["std"]),
+                "per_digit": [_rounded(by_digit[digit]["mean"]) for digit in by_digit]}
+        for record in result.values():
+            record["deep_svdd_percent"] = round(float(np.mean(
+                [RUFF_DEEP_SVDD[int(digit)] for digit in record["digits"]])), 1)
+    elif task == "ood":
+        for column, by_set in figures["aurocs"].items():
+            entry, score = column.split(" ", 1)
+            record = result.setdefault(entry, {
+                **{key: figures[key] for key in ("split", "count", "seed", "k")},
+                "sets": list(by_set), "auroc_percent": {}})
+            record["auroc_percent"][score] = [_rounded(value) for value in by_set.values()]
     else:
-        targets = {entry: zoo.load(model_argument(entry, writing=True)).path
-                   for entry in figures["entries"]}
-    for model, path in targets.items():
-        name = zoo.load(path).name
-        figures_of = json.loads(json.dumps(figures))
-        for field in ("per_class", "mean", "aurocs"):
-            if field in figures_of:
-                figures_of[field] = {column: value for column, value in figures_of[field].items()
-                                     if column.startswith(f"{name} ")}
-        if "figures" in figures_of:
-            figures_of["figures"] = {name: figures_of["figures"][name]}
-        progress(f"recorded in {record_evaluation(path, key[task], figures_of)}")
+        for entry, by_size in figures["figures"].items():
+            result[entry] = {
+                **{key: figures[key] for key in ("train_split", "test_split", "epochs",
+                                                 "batch_size", "seed")},
+                "code_sizes": [int(size) for size in by_size],
+                "mse": [round(cell["mse"], 5) for cell in by_size.values()],
+                "bce_nats": [round(cell["bce_nats"], 2) for cell in by_size.values()],
+                "linear_probe_percent": [_rounded(cell["linear_probe_accuracy"])
+                                         for cell in by_size.values()]}
+    return result
+
+
+def _record(figures: dict[str, Any], task: str, command: str) -> None:
+    """Each entry's figures into the zoo.json `evaluation` of its export: for ood the exports
+    measured, for the others the entry's export in the exported folder."""
+    paths = figures["models"] if task == "ood" else {}
+    for name, record in records(figures, task).items():
+        if task == "ood":
+            path = next(path for model, path in paths.items() if zoo.load(path).name == name)
+        else:
+            path = zoo.load(model_argument(name, writing=True)).path
+        written = record_evaluation(path, RECORD_KEYS[task], {**record, "command": command})
+        progress(f"recorded in {written}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     run, table = {"one-class": (one_class, one_class_table), "ood": (ood, ood_table),
                   "codes": (code_sizes, codes_table)}[args.task]
@@ -449,7 +495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.json.write_text(json.dumps(figures, indent=1) + "\n")
             progress(f"wrote {args.json}")
         if args.record:
-            _record(figures, args.task)
+            _record(figures, args.task,
+                    shlex.join(["python", "benchmarks/outlier_detection.py", *argv]))
     except ZooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

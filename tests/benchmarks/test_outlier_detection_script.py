@@ -15,6 +15,7 @@ from zoo.data import load_mnist
 from zoo.evaluation.outliers import (IW_NLL, auroc, out_of_distribution_sets, score_outputs,
                                      unit_images)
 from zoo.export_format import METADATA_FILE
+from zoo.paths import EXPORTED_ENV
 from helpers import benchmark_script, write_mnist_idx
 
 TINY = ["--train-split", "train", "--test-split", "test", "--epochs", "1", "--steps-per-epoch",
@@ -75,13 +76,26 @@ def test_one_class_trains_on_the_digit_and_reports_every_score(one_class_run):
     assert "[zoo] 1/1 digit 1 seed 0 vae_mnist: " in one_class_run["err"]
 
 
-def test_a_second_one_class_invocation_reuses_the_runs(one_class_run, monkeypatch):
+def test_a_second_one_class_invocation_reuses_the_runs_and_records_them(one_class_run,
+                                                                        monkeypatch):
     script = _script()
     monkeypatch.setattr(script, "train_model", lambda *args: pytest.fail("trained again"))
+    # --record writes into the entry's export in the exported folder: here, the run's.
+    exported = one_class_run["root"] / "work" / "one_class" / "vae_mnist-class1-seed0" / "exported"
+    monkeypatch.setenv(EXPORTED_ENV, str(exported))
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        assert script.main(one_class_run["argv"]) == 0
+        assert script.main(one_class_run["argv"] + ["--record"]) == 0
     assert out.getvalue() == one_class_run["out"]
+    figures = json.loads((one_class_run["root"] / "figures.json").read_text())
+    recorded = json.loads((exported / "vae_mnist" / "1" / METADATA_FILE).read_text())[
+        "evaluation"]["one_class_mnist"]
+    assert recorded["digits"] == [1] and recorded["seeds"] == 1 and recorded["k"] == 3
+    assert recorded["deep_svdd_percent"] == 99.7
+    for column, by_digit in figures["per_class"].items():
+        score = column.split(" ", 1)[1]
+        assert recorded["auroc_percent"][score]["per_digit"] == [
+            round(100 * by_digit["1"]["mean"], 1)]
 
 
 def test_ood_scores_digits_against_each_set_and_records_it(one_class_run, tmp_path):
@@ -105,8 +119,12 @@ def test_ood_scores_digits_against_each_set_and_records_it(one_class_run, tmp_pa
                 auroc(values, anomalous))
     assert "| black |" in out and "| mean (simple) |" in out and "| mean (complex) |" in out
     assert picture.stat().st_size > 0
-    recorded = json.loads((vae / METADATA_FILE).read_text())["evaluation"]
-    assert recorded["out_of_distribution"] == figures
+    recorded = json.loads((vae / METADATA_FILE).read_text())["evaluation"]["out_of_distribution"]
+    assert recorded["sets"] == list(sets) + ["mean (simple)", "mean (complex)"]
+    assert recorded["auroc_percent"] == {
+        score: [round(100 * value, 1) for value in figures["aurocs"][f"vae_mnist {score}"].values()]
+        for score in normal}
+    assert recorded["command"].startswith("python benchmarks/outlier_detection.py ood ")
 
 
 def test_codes_trains_each_size_and_measures_reconstruction_and_the_linear_probe(tmp_path):

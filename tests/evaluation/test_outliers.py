@@ -68,7 +68,9 @@ def test_out_of_distribution_sets_are_images_in_range_and_seeded():
     assert (sets["black"] == 0).all() and (sets["white"] == 1).all()
     np.testing.assert_array_equal(sets["inverted digits"], 1 - digits[:6])
     np.testing.assert_array_equal(sets["digits mirrored"], digits[:6, :, ::-1])
-    assert set(np.unique(sets["checkerboard"])) == {0.0, 1.0}
+    for name in ("checkerboard", "rectangle", "lines"):
+        assert set(np.unique(sets[name])) == {0.0, 1.0}, name
+    assert (sets["overlaid digits"] >= digits[:6]).all()
     # Smooth sets change little between neighbouring pixels, noise a lot.
     for name in ("gradient", "blurred noise"):
         assert np.abs(np.diff(sets[name], axis=2)).mean() < 0.1, name

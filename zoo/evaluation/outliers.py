@@ -41,10 +41,14 @@ SCORE_SIGNATURE = "score"
 IW_NLL = "importance_weighted_nll"
 """The name of the importance-weighted NLL among a model's scores (`scores`)."""
 
-SIMPLE_SETS = ("black", "white", "grey", "gradient", "checkerboard", "blurred noise")
-"""The out-of-distribution sets simpler than digits: constant, smooth or regular images."""
-COMPLEX_SETS = ("uniform noise", "inverted digits", "digits rotated 90", "digits mirrored")
-"""The others: noise, and digits transformed so that they are no longer digits as written."""
+SIMPLE_SETS = ("black", "white", "grey", "gradient", "checkerboard", "blurred noise",
+               "rectangle", "lines")
+"""The out-of-distribution sets simpler than digits: constant, smooth or regular images, and
+white shapes on black as digits are drawn."""
+COMPLEX_SETS = ("uniform noise", "inverted digits", "digits rotated 90", "digits mirrored",
+                "overlaid digits")
+"""The others: noise, and digits transformed or combined so that they are no longer digits as
+written."""
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -190,8 +194,11 @@ def out_of_distribution_sets(digits: np.ndarray, count: int = 500, seed: int = 0
     Simple (`SIMPLE_SETS`): black, white, grey (one level per image, 0.1-0.9), gradient (a
     linear ramp between two random levels in a random direction), checkerboard (squares of
     2 to 7 pixels, random phase), blurred noise (uniform noise blurred with sigma 1-3 and
-    stretched to [0, 1]). Complex (`COMPLEX_SETS`): uniform noise, and the first `count`
-    digits inverted (1 - x), rotated by 90 degrees, and mirrored left to right.
+    stretched to [0, 1]), rectangle (one white rectangle of 4 to 20 pixels a side on black),
+    lines (one to three straight white strokes about 2 pixels wide on black). Complex
+    (`COMPLEX_SETS`): uniform noise, and the first `count` digits inverted (1 - x), rotated
+    by 90 degrees, mirrored left to right, and overlaid on others (the brighter pixel of two
+    digits).
 
     Example:
         >>> sets = out_of_distribution_sets(np.zeros((8, 28, 28, 1), "float32"), count=4)
@@ -220,7 +227,23 @@ def out_of_distribution_sets(digits: np.ndarray, count: int = 500, seed: int = 0
                         for sigma in rng.uniform(1, 3, count)])
     blurred = (blurred - blurred.min(axis=(1, 2), keepdims=True)) / np.ptp(
         blurred, axis=(1, 2), keepdims=True)
+    sides = rng.integers(4, 21, (2, count))
+    corners = rng.integers(0, np.array([[height], [width]]) - sides + 1)
+    rectangles = ((grid_rows[None] >= corners[0][:, None, None])
+                  & (grid_rows[None] < (corners[0] + sides[0])[:, None, None])
+                  & (grid_columns[None] >= corners[1][:, None, None])
+                  & (grid_columns[None] < (corners[1] + sides[1])[:, None, None]))
+    lines = np.zeros(shape, bool)
+    for index, strokes in enumerate(rng.integers(1, 4, count)):
+        for _ in range(strokes):
+            angle = rng.uniform(0, np.pi)
+            # A line through a point of the middle half of the image, 2 pixels wide.
+            point = rng.uniform([height / 4, width / 4], [3 * height / 4, 3 * width / 4])
+            distance = np.abs(np.cos(angle) * (grid_columns - point[1])
+                              - np.sin(angle) * (grid_rows - point[0]))
+            lines[index] |= distance < 1.0
     head = digits[:count, ..., 0]
+    others = digits[rng.permutation(len(digits))[:count], ..., 0]
     sets = {
         "black": np.zeros(shape),
         "white": np.ones(shape),
@@ -228,10 +251,13 @@ def out_of_distribution_sets(digits: np.ndarray, count: int = 500, seed: int = 0
         "gradient": ends[0] + (ends[1] - ends[0]) * ramp,
         "checkerboard": checks,
         "blurred noise": blurred,
+        "rectangle": rectangles,
+        "lines": lines,
         "uniform noise": rng.uniform(size=shape),
         "inverted digits": 1.0 - head,
         "digits rotated 90": np.rot90(head, axes=(1, 2)),
         "digits mirrored": head[:, :, ::-1],
+        "overlaid digits": np.maximum(head, others),
     }
     return {name: np.repeat(np.clip(images, 0, 1).astype(np.float32)[..., None], channels, -1)
             for name, images in sets.items()}

@@ -182,7 +182,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def _training_flags(args: argparse.Namespace, seed: int) -> list[str]:
-    flags = ["--data-dir", str(args.data_dir), "--train-split", args.train_split,
+    # The folder resolved, so that the runs and their cached scores do not depend on the
+    # folder the benchmark is started from.
+    flags = ["--data-dir", str(Path(args.data_dir).resolve()), "--train-split", args.train_split,
              "--validation-split", args.test_split, "--epochs", str(args.epochs),
              "--batch-size", str(args.batch_size), "--seed", str(seed)]
     if args.steps_per_epoch:

@@ -107,3 +107,14 @@ def test_string_inputs_refuse_what_is_not_a_batch_of_bytes(value, message):
     with pytest.raises(InputError, match=rf"^translate_bytes\(\) expects 'image_bytes': encoded "
                                          rf"images, string of shape \(batch,\); {message}\.$"):
         check_input(ENCODED, "translate_bytes", value)
+
+
+def test_an_input_with_a_default_may_be_left_out_and_gets_it():
+    steps = TensorInput("steps", (), "int32", "sampling steps", 1, 1000, default=20)
+    sample = Signature("sample", "images", (SEED, steps), ("images",))
+    checked = check_inputs(sample, {"seed": 3})
+    assert list(checked) == ["seed", "steps"] and checked["steps"] == 20
+    assert checked["steps"].dtype == np.int32
+    assert check_inputs(sample, {"seed": 3, "steps": 5})["steps"] == 5
+    with pytest.raises(InputError, match=r"^sample\(\) needs 'seed'; got 'steps'\.$"):
+        check_inputs(sample, {"steps": 5})

@@ -38,8 +38,29 @@ def test_string_declarations_round_trip_and_refuse_ranges():
     assert GENERATE.to_json()["outputs"] == ["images"]
     assert GENERATE.outputs == (TensorOutput("images", "float32"),)
     with pytest.raises(ValueError, match=r"^input 0: input 'image_bytes': a string input has no "
-                                         r"value range or size rule"):
+                                         r"value range, size rule or default"):
         Signature.from_json(data | {"inputs": [ENCODED.to_json() | {"maximum": 1}]})
     with pytest.raises(ValueError, match=r"^output 0: output 'images': a string output's name "
                                          r"must end in '_bytes'"):
         Signature.from_json(data | {"outputs": [{"name": "images", "dtype": "string"}]})
+
+
+STEPS = TensorInput("steps", (), "int32", "sampling steps", 1, 1000, default=20)
+
+
+def test_a_default_round_trips_and_is_left_out_of_the_json_when_unset():
+    assert TensorInput.from_json(STEPS.to_json()) == STEPS
+    assert STEPS.to_json()["default"] == 20
+    assert "default" not in SEED.to_json()  # declarations without one read as before
+    assert STEPS.expected().endswith("with values in [1, 1000] (default 20)")
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"default": 0}, r"default 0 is outside \[1, 1000\]"),
+    ({"default": 2.5}, r"default must be a number of dtype int32; got 2.5"),
+    ({"default": True}, r"default must be a number of dtype int32; got True"),
+    ({"shape": [None], "default": 3}, r"only a scalar input has a default"),
+])
+def test_a_default_the_input_could_not_take_is_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        TensorInput.from_json(STEPS.to_json() | changes)

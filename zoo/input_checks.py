@@ -24,7 +24,8 @@ def check_inputs(signature: Signature, values: dict[str, Any]) -> dict[str, np.n
 
     Args:
         signature: the declaration to check against.
-        values: a value for each input, by name.
+        values: a value for each input, by name; an input with a declared default may be
+            left out, and gets it.
 
     Returns:
         The converted arrays, by name, in declaration order.
@@ -42,7 +43,13 @@ def check_inputs(signature: Signature, values: dict[str, Any]) -> dict[str, np.n
         Traceback (most recent call last):
         zoo.errors.InputError: generate() needs ... in 'latent' and 'labels'; got 1 and 2.
     """
-    checked = {spec.name: check_input(spec, signature.name, values[spec.name])
+    missing = [spec.name for spec in signature.inputs
+               if spec.name not in values and spec.default is None]
+    if missing:
+        raise InputError(f"{signature.name}() needs {', '.join(map(repr, missing))}; got "
+                         f"{', '.join(map(repr, values)) or 'no inputs'}.")
+    checked = {spec.name: check_input(spec, signature.name,
+                                      values[spec.name] if spec.name in values else spec.default)
                for spec in signature.inputs}
     sizes = {spec.name: len(checked[spec.name]) for spec in signature.inputs if spec.batched}
     first = next(iter(sizes), None)

@@ -73,7 +73,8 @@ class ExportedModel:
     against the signature's declaration (shape, dtype, value range) before
     they reach TensorFlow; string inputs (the `*_bytes` signatures' encoded
     images) take a list of `bytes`. Inputs only the graph can judge (bytes that
-    do not decode as an image) are refused with an `InputError` too. A signature
+    do not decode as an image) are refused with an `InputError` too. An input that
+    declares a default (a sampler's number of steps, say) may be left out. A signature
     with one output returns that array; one with several returns a dict of
     arrays. A string output is `bytes` (`sample_png`'s one PNG) or an object
     array of `bytes` (one PNG per example).
@@ -121,7 +122,8 @@ class ExportedModel:
             if key not in names or key in given:
                 raise TypeError(f"{usage}: unexpected or repeated input {key!r}.")
             given[key] = value
-        missing = [name for name in names if name not in given]
+        missing = [spec.name for spec in declaration.inputs
+                   if spec.name not in given and spec.default is None]
         if missing:
             raise TypeError(f"{usage}: missing input {', '.join(missing)}.")
         dtypes = {spec.name: spec.dtype for spec in declaration.inputs}

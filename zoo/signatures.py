@@ -58,6 +58,10 @@ class TensorInput:
             (an image's height and width) must be multiples of, or None for any size.
             A fully convolutional network that halves its input twice and doubles it
             back (CycleGAN's generators) returns the input's size only for multiples of 4.
+        default: the value a caller may leave the input out for (a scalar, within the
+            bounds), or None when it must be given. `zoo.load` and the serving client fill
+            it in; a SavedModel signature itself has no optional inputs, so TF Serving
+            requests built by hand must give every input.
     """
 
     name: str
@@ -67,12 +71,26 @@ class TensorInput:
     minimum: float | None = None
     maximum: float | None = None
     multiple_of: int | None = None
+    default: float | None = None
 
     def __post_init__(self) -> None:
         if self.dtype == "string" and (self.minimum is not None or self.maximum is not None
-                                       or self.multiple_of is not None):
-            raise ValueError(f"input {self.name!r}: a string input has no value range or size "
-                             "rule; minimum, maximum and multiple_of must be None")
+                                       or self.multiple_of is not None
+                                       or self.default is not None):
+            raise ValueError(f"input {self.name!r}: a string input has no value range, size "
+                             "rule or default; minimum, maximum, multiple_of and default must "
+                             "be None")
+        if self.default is not None:
+            if self.shape != ():
+                raise ValueError(f"input {self.name!r}: only a scalar input has a default")
+            if isinstance(self.default, bool) or not isinstance(self.default, (int, float)) or (
+                    self.dtype != "float32" and not float(self.default).is_integer()):
+                raise ValueError(f"input {self.name!r}: default must be a number of dtype "
+                                 f"{self.dtype}; got {self.default!r}")
+            if ((self.minimum is not None and self.default < self.minimum)
+                    or (self.maximum is not None and self.default > self.maximum)):
+                raise ValueError(f"input {self.name!r}: default {self.default} is outside "
+                                 f"[{self.minimum}, {self.maximum}]")
 
     def expected(self) -> str:
         """What the input must be, as the error messages about it say.
@@ -88,6 +106,8 @@ class TensorInput:
         text = f"{self.name!r}: {self.description}, {self.dtype} of shape {shape}"
         if self.minimum is not None or self.maximum is not None:
             text += f" with values in [{self.minimum}, {self.maximum}]"
+        if self.default is not None:
+            text += f" (default {self.default})"
         return text
 
     @property
@@ -102,9 +122,11 @@ class TensorInput:
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self) | {"shape": list(self.shape)}
-        if self.multiple_of is None:
-            # Left out, so that declarations without it read as before, in any zoo version.
-            del data["multiple_of"]
+        # Left out when unset, so that declarations without them read as before, in any zoo
+        # version.
+        for key in ("multiple_of", "default"):
+            if data[key] is None:
+                del data[key]
         return data
 
     @classmethod

@@ -14,9 +14,10 @@ each the median of several timed epochs after a warm-up epoch:
   Adam settings, on the same in-memory batch, in float32. The step makes the
   same forward and backward passes as the entry's `train_step` (the same
   update order and losses) and leaves out what the zoo adds around them:
-  metrics, per-replica loss shares, CycleGAN's image pools, loss scaling
-  (`BASELINE_STEPS`). A family without such a step is measured all the same,
-  its baseline reported as n/a;
+  metrics, per-replica loss shares, CycleGAN's image pools, loss scaling.
+  Each family keeps its step in its folder, as `step` of the optional module
+  `zoo/families/<family>/baseline.py`; a family without that module is measured
+  all the same, its baseline reported as n/a;
 - `pipeline alone`: the stream iterated without training.
 
 The in-memory and baseline epochs alternate, so both see the same load on a
@@ -36,22 +37,22 @@ horse2zebra: trainA/trainB):
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import itertools
 import json
 import statistics
 import sys
 import time
-from typing import Any, Callable
+from typing import Any
 
 import keras
-import tensorflow as tf
 
 from zoo.data import load_examples
 from zoo.errors import ZooError
 from zoo.evaluation.throughput import (StepBuilder, float32_baseline, images_per_second,
                                        interleaved)
 from zoo.families import get_family
-from zoo.losses import discriminator_loss, generator_loss
 from zoo.precision import PRECISIONS, resolve_precision
 from zoo.registry import ENTRIES, get_entry
 from zoo.runtime.train import build_model
@@ -68,125 +69,14 @@ DEFAULT_DATA = {"mnist": ("../shared/data/mnist", "test[:8000]"),
 MODEL_FLAGS = ("image_size", "filters", "residual_blocks")
 
 
-# The float32 baselines: each family's update written as a plain tutorial step. Each takes the
-# float32-built model (for its networks and settings) and one Adam per network, and returns the
-# step as a function of a preprocessed batch.
-
-def _vae_step(model: keras.Model, optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
-    optimizer, variables = optimizers["optimizer"], model.trainable_variables
-
-    def step(images: tf.Tensor) -> tf.Tensor:
-        with tf.GradientTape() as tape:
-            mean, log_variance = model.encoder(images, training=True)
-            latent = mean + tf.exp(0.5 * log_variance) * tf.random.normal(tf.shape(mean))
-            logits = model.decoder(latent, training=True)
-            reconstruction = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
-                labels=images, logits=logits), axis=[1, 2, 3])
-            kl = -0.5 * tf.reduce_sum(
-                1.0 + log_variance - tf.square(mean) - tf.exp(log_variance), axis=1)
-            loss = tf.reduce_mean(reconstruction + model.beta * kl)
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
-    return step
-
-
-def _gan_step(model: keras.Model, optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
-    generator, discriminator = model.generator, model.discriminator
-    d_optimizer, g_optimizer = (optimizers["discriminator_optimizer"],
-                                optimizers["generator_optimizer"])
-
-    def step(images: tf.Tensor, labels: tf.Tensor) -> tf.Tensor:
-        def inputs(data):
-            return [data, labels] if model.conditional else data
-
-        noise = tf.random.normal([tf.shape(images)[0], model.latent_dim])
-        with tf.GradientTape() as tape:
-            fake = generator(inputs(noise), training=True)
-            d_loss = tf.reduce_mean(discriminator_loss(
-                model.loss_name, discriminator(inputs(images), training=True),
-                discriminator(inputs(fake), training=True)))
-        variables = discriminator.trainable_variables
-        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
-        noise = tf.random.normal([tf.shape(images)[0], model.latent_dim])
-        with tf.GradientTape() as tape:
-            g_loss = tf.reduce_mean(generator_loss(model.loss_name, discriminator(
-                inputs(generator(inputs(noise), training=True)), training=True)))
-        variables = generator.trainable_variables
-        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
-        return g_loss
-    return step
-
-
-def _pix2pix_step(model: keras.Model,
-                  optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
-    generator, discriminator = model.generator, model.discriminator
-    d_optimizer, g_optimizer = (optimizers["discriminator_optimizer"],
-                                optimizers["generator_optimizer"])
-
-    def step(batch: dict[str, tf.Tensor]) -> tf.Tensor:
-        source, target = batch["input"], batch["target"]
-        with tf.GradientTape() as g_tape:
-            fake = generator(source, training=True)
-            with tf.GradientTape() as d_tape:
-                d_loss = 0.5 * tf.reduce_mean(discriminator_loss(
-                    model.loss_name, discriminator([source, target], training=True),
-                    discriminator([source, tf.stop_gradient(fake)], training=True)))
-            variables = discriminator.trainable_variables
-            d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, variables), variables))
-            gan = tf.reduce_mean(generator_loss(
-                model.loss_name, discriminator([source, fake], training=True)))
-            g_loss = model.lambda_gan * gan + model.lambda_l1 * tf.reduce_mean(
-                tf.abs(target - fake))
-        variables = generator.trainable_variables
-        g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, variables), variables))
-        return g_loss
-    return step
-
-
-def _cyclegan_step(model: keras.Model,
-                   optimizers: dict[str, keras.optimizers.Optimizer]) -> Callable:
-    from zoo.families.cyclegan.model import REFERENCE_SCALE
-
-    g_ab, g_ba = model.generator_ab, model.generator_ba
-    d_a, d_b = model.discriminator_a, model.discriminator_b
-    scale = REFERENCE_SCALE[model.loss_name]
-    identity_weight = model.lambda_cycle * model.lambda_identity
-
-    def step(batch: dict[str, tf.Tensor]) -> tf.Tensor:
-        real_a, real_b = batch["a"], batch["b"]
-        with tf.GradientTape() as tape:
-            fake_b, fake_a = g_ab(real_a, training=True), g_ba(real_b, training=True)
-            cycled_a, same_a = tf.split(g_ba(tf.concat([fake_b, real_a], 0), training=True), 2)
-            cycled_b, same_b = tf.split(g_ab(tf.concat([fake_a, real_b], 0), training=True), 2)
-            g_loss = (scale * tf.reduce_mean(generator_loss(model.loss_name,
-                                                            d_b(fake_b, training=True)))
-                      + scale * tf.reduce_mean(generator_loss(model.loss_name,
-                                                              d_a(fake_a, training=True)))
-                      + model.lambda_cycle * (tf.reduce_mean(tf.abs(cycled_a - real_a))
-                                              + tf.reduce_mean(tf.abs(cycled_b - real_b)))
-                      + identity_weight * (tf.reduce_mean(tf.abs(same_a - real_a))
-                                           + tf.reduce_mean(tf.abs(same_b - real_b))))
-        variables = g_ab.trainable_variables + g_ba.trainable_variables
-        optimizers["generator_optimizer"].apply_gradients(
-            zip(tape.gradient(g_loss, variables), variables))
-        with tf.GradientTape() as tape:
-            d_loss = 0.0
-            for discriminator, real, fake in ((d_a, real_a, fake_a), (d_b, real_b, fake_b)):
-                real_scores, fake_scores = tf.split(
-                    discriminator(tf.concat([real, tf.stop_gradient(fake)], 0), training=True), 2)
-                d_loss += 0.5 * scale * tf.reduce_mean(
-                    discriminator_loss(model.loss_name, real_scores, fake_scores))
-        variables = d_a.trainable_variables + d_b.trainable_variables
-        optimizers["discriminator_optimizer"].apply_gradients(
-            zip(tape.gradient(d_loss, variables), variables))
-        return g_loss
-    return step
-
-
-BASELINE_STEPS: dict[str, StepBuilder] = {
-    "vae": _vae_step, "gan": _gan_step, "pix2pix": _pix2pix_step, "cyclegan": _cyclegan_step}
-"""The families with a tutorial-style step. A family missing here is measured without a
-baseline: its baseline figures are reported as n/a."""
+def baseline_step(family: str) -> StepBuilder | None:
+    """The family's tutorial-style float32 step: `step` of its optional module
+    `zoo.families.<family>.baseline`. A family without that module is measured without a
+    baseline: its baseline figures are reported as n/a."""
+    name = f"zoo.families.{family}.baseline"
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name).step
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -245,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     stream, _ = examples.stream(batch_size=batch_size, seed=0, preprocess=family.preprocess,
                                 image_size=config.get("image_size"), augment=entry.data.augment)
 
-    make_step = BASELINE_STEPS.get(entry.family)
+    make_step = baseline_step(entry.family)
     baseline = None if make_step is None else float32_baseline(
         entry, config, args.steps, 2 * (args.runs + 1), make_step)
     print(f"{entry.name}: global batch {batch_size}, {args.steps} steps x {args.runs} timed "

@@ -7,6 +7,7 @@ shared test) that starts naming a family fails here."""
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -18,11 +19,16 @@ from helpers import REPO
 
 LAYOUT = ("__init__.py", "model.py", "networks.py", "signatures.py", "plots.py", "case.py")
 """The modules every family folder holds (a family may add more, e.g. CycleGAN's pool)."""
+OPTIONAL = {"baseline.py": "step"}
+"""The modules a family may add that shared code looks for, with what each must provide:
+`baseline.py`'s `step` is the family's float32 baseline in benchmarks/train_throughput.py."""
 
 FAMILIES = family_names()
 SHARED_TESTS = {"tests/families/test_conformance.py", "tests/test_precision.py",
                 "tests/serving_exports.py", "tests/test_export.py"}
 """The tests every family passes, which read each family's case instead of naming it."""
+SHARED_BENCHMARKS = {"benchmarks/train_throughput.py"}
+"""The benchmarks of every entry, which find a family's part in its folder instead of naming it."""
 CODE = [path for pattern in ("zoo/**/*.py", "tests/**/*.py", "benchmarks/*.py", "recipes/*.py",
                              "examples/*.py", ".ci/*", "setup.py", "setup.cfg")
         for path in REPO.glob(pattern)
@@ -61,6 +67,15 @@ def test_a_family_folder_has_the_shared_layout_and_declares_the_family(family):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_an_optional_family_module_provides_what_shared_code_reads(family):
+    for name, attribute in OPTIONAL.items():
+        if (_folder(family) / name).is_file():
+            module = importlib.import_module(f"zoo.families.{family}.{name.removesuffix('.py')}")
+            assert callable(getattr(module, attribute, None)), \
+                f"zoo/families/{family}/{name} lacks {attribute}()"
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_a_family_imports_no_other_family(family):
     others = "|".join(name for name in FAMILIES if name != family)
     for path in _folder(family).glob("*.py"):
@@ -74,12 +89,13 @@ def test_a_family_imports_no_other_family(family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_nothing_outside_a_family_names_it_but_its_own_entries_recipes_and_tests(family):
     # A family's own tests (tests/families/test_<family>_*.py) and the benchmarks that measure
-    # its entries may name it; nothing shared may need to.
+    # its entries alone may name it; nothing shared (SHARED_BENCHMARKS included) may need to.
     own_tests = re.compile(rf"tests/families/test_{family}_\w+\.py$")
     outside = {str(path.relative_to(REPO)) for path in CODE
                if _mentions(path, family) and _folder(family) not in path.parents}
     shared = {path for path in outside - contributions(family)
-              if not own_tests.search(path) and not path.startswith(("benchmarks/", "tests/"))}
+              if not own_tests.search(path) and (not path.startswith(("benchmarks/", "tests/"))
+                                                 or path in SHARED_BENCHMARKS)}
     assert shared == set(), f"shared code names the {family} family: {sorted(shared)}"
     shared_tests = {path for path in outside
                     if path.startswith("tests/") and not own_tests.search(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import numpy as np
@@ -72,12 +73,18 @@ def test_throughput_benchmark_prints_the_rates_and_their_ratios(tmp_path, capsys
     assert "in-memory (float32) / float32 baseline" in output
 
 
+def test_throughput_benchmark_finds_a_baseline_in_its_family_folder():
+    # zoo/families/<family>/baseline.py is optional: the autoencoder has none.
+    script = benchmark_script("train_throughput")
+    assert script.baseline_step("vae") is importlib.import_module(
+        "zoo.families.vae.baseline").step
+    assert script.baseline_step("autoencoder") is None
+
+
 def test_throughput_benchmark_measures_a_family_without_a_baseline(mnist_idx_dir, capsys):
     # The entry's step in the precision asked for, and no baseline beside it.
-    script = benchmark_script("train_throughput")
-    del script.BASELINE_STEPS["vae"]
-    assert script.main([
-        "--entry", "vae_mnist", "--data-dir", str(mnist_idx_dir), "--split", "train",
+    assert benchmark_script("train_throughput").main([
+        "--entry", "ae_mnist", "--data-dir", str(mnist_idx_dir), "--split", "train",
         "--batch-size", "8", "--steps", "2", "--runs", "1", "--skip-pipeline",
         "--precision", "mixed_bfloat16"]) == 0
     output = capsys.readouterr().out
@@ -87,7 +94,8 @@ def test_throughput_benchmark_measures_a_family_without_a_baseline(mnist_idx_dir
     assert result["float32_baseline"] is None
     assert result["ratio_in_memory_to_float32_baseline"] is None
     assert "no float32 baseline" in output
-    assert "float32 baseline         n/a  (the vae family has no tutorial-style step)" in output
+    assert ("float32 baseline         n/a  (the autoencoder family has no tutorial-style step)"
+            in output)
     assert "in-memory (mixed_bfloat16) / float32 baseline = n/a" in output
 
 
@@ -95,7 +103,7 @@ def test_the_vae_baseline_step_updates_the_networks_with_a_finite_loss():
     entry = get_entry("vae_mnist")
     config = {**entry.model_config, "filters": (4, 8), "hidden_units": 0, "latent_dim": 2}
     step = float32_baseline(entry, config, 2, 1,
-                            benchmark_script("train_throughput").BASELINE_STEPS["vae"])
+                            benchmark_script("train_throughput").baseline_step("vae"))
     images = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype(np.float32)
     first, second = float(step(images)), float(step(images))
     assert np.isfinite(first) and np.isfinite(second) and first != second

@@ -271,6 +271,23 @@ def test_exported_weights_are_matched_by_place_not_position():
     assert matched_weights(rebuilt, recorded[::-1], exporter.variables) is None
 
 
+class _Attention(keras.Model):
+    """A network holding a layer made of layers, whose variables share their own names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        tokens = keras.Input((4, 8))
+        self.network = keras.Model(tokens, keras.layers.MultiHeadAttention(1, 8)(tokens, tokens))
+
+
+def test_the_variables_of_a_layer_made_of_layers_are_named_by_their_sublayer():
+    paths = weight_paths(_Attention())
+    assert paths[:2] == ["network/01.MultiHeadAttention/query/kernel",
+                         "network/01.MultiHeadAttention/query/bias"]
+    assert len(set(paths)) == len(paths) == 8
+    assert weight_paths(_Attention()) == paths  # the layers' counters differ, the names do not
+
+
 def test_every_shipped_export_rebuilds_with_its_weights_by_place():
     shipped = sorted(path.name for path in (REPO / "exported").iterdir() if path.is_dir())
     assert {"vae_mnist", "cyclegan_mnist_restyle"} <= set(shipped)

@@ -207,7 +207,8 @@ def weight_paths(model: keras.Model) -> list[str]:
     architecture built twice gets different variable paths. These names use
     what does not change: the model attribute holding the network, the layer's
     position in it, the layer's class and the variable's own name, e.g.
-    `generator/03.BatchNormalization/gamma`. Two networks of the same shapes
+    `generator/03.BatchNormalization/gamma`; inside a layer made of layers, the
+    variable's path within it (`unet/12.MultiHeadAttention/query/kernel`). Two networks of the same shapes
     (CycleGAN's two generators) get different names, so exported weights are
     matched to the right network.
 
@@ -225,7 +226,10 @@ def weight_paths(model: keras.Model) -> list[str]:
             for index, child in enumerate(layer.layers):
                 visit(child, f"{prefix}/{index:02d}.{type(child).__name__}")
         for variable in layer.variables:
-            owners.setdefault(id(variable), f"{prefix}/{variable.name}")
+            # The path below the layer's own (counter-numbered) name: the variable's name, or
+            # for a sublayer's variable, the sublayer's fixed name and the variable's.
+            within = variable.path.split("/", 1)[1] if "/" in variable.path else variable.name
+            owners.setdefault(id(variable), f"{prefix}/{within}")
 
     for attribute, value in vars(model).items():
         if isinstance(value, keras.metrics.Metric):

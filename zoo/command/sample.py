@@ -18,6 +18,8 @@ from zoo.signatures import TensorInput
 
 DEFAULT_COUNT = 64
 DEFAULT_PER_CLASS = 10
+SETTINGS = ("steps", "eta")
+"""Inputs of a `sample` signature that flags of the same name set, when the signature has them."""
 
 
 def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]
@@ -37,6 +39,12 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
                              "(default: one row per class)")
     parser.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=0,
                         help="the same seed gives the same images")
+    parser.add_argument("--steps", type=bounded_int("--steps", 1), default=None,
+                        help="sampling steps, for models that sample in steps such as "
+                             "ddim_mnist (default: the model's)")
+    parser.add_argument("--eta", type=float, default=None,
+                        help="DDIM's eta, from 0 (deterministic given the seed) to 1 "
+                             "(DDPM-like), for models that take it (default: the model's)")
     parser.add_argument("--version", type=int, default=None,
                         help="export version (default: newest)")
     parser.add_argument("--out", type=Path, default=None,
@@ -45,37 +53,46 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
     parser.set_defaults(run=run)
 
 
-def _draw(model: Any, count: int | None, seed: int, label: int | None) -> tuple[np.ndarray, int]:
-    """The images of the grid and its number of columns, from the export's `sample` signature."""
+def _draw(model: Any, count: int | None, seed: int, label: int | None,
+          settings: dict[str, Any] | None = None) -> tuple[np.ndarray, int]:
+    """The images of the grid and its number of columns, from the export's `sample` signature.
+    `settings` are the other flags the signature may take (`steps`, `eta`), None where not
+    given; a given one the signature does not take is refused."""
     declaration = model.signatures.get("sample")
     if declaration is None:
         raise ConfigurationError(f"{model.name} has no sample signature (it has: "
                                  f"{', '.join(model.signatures)}); nothing to draw from.")
+    settings = {name: value for name, value in (settings or {}).items() if value is not None}
     inputs = {spec.name: spec for spec in declaration.inputs}
-    extra = set(inputs) - {"count", "seed", "label"}
+    passable = {"count", "seed", "label", *SETTINGS}
+    extra = {name for name, spec in inputs.items()
+             if name not in passable and spec.default is None}
     if extra:
         raise ConfigurationError(f"{model.name}'s sample needs {', '.join(sorted(extra))}, "
                                  "which this command cannot pass.")
     if "label" not in inputs and label is not None:
         raise ConfigurationError(f"{model.name} is not class-conditional; drop --label.")
+    for name in settings:
+        if name not in inputs:
+            raise ConfigurationError(f"{model.name}'s sample takes no {name}; drop --{name}.")
     row_per_class = "label" in inputs and label is None
     count = (DEFAULT_PER_CLASS if row_per_class else DEFAULT_COUNT) if count is None else count
-    given = {"count": count, "seed": seed, "label": label}
+    given = {"count": count, "seed": seed, "label": label, **settings}
     for name, spec in inputs.items():
-        if given[name] is not None:
+        if given.get(name) is not None:
             _check_flag(model.name, spec, given[name])
     if not row_per_class:
         extras = {} if label is None else {"label": label}
-        return model.sample(count=count, seed=seed, **extras), 0
+        return model.sample(count=count, seed=seed, **extras, **settings), 0
     classes = range(int(inputs["label"].minimum), int(inputs["label"].maximum) + 1)
     rows = []
     for each in classes:
-        rows.append(model.sample(count=count, seed=seed, label=each))
+        rows.append(model.sample(count=count, seed=seed, label=each, **settings))
         progress(f"drew class {each} ({len(rows)}/{len(classes)} rows)")
     return np.concatenate(rows), count
 
 
-def _check_flag(name: str, spec: TensorInput, value: int) -> None:
+def _check_flag(name: str, spec: TensorInput, value: float) -> None:
     """Refuses the value of the flag named after `spec` (`--count` for `count`) when it is
     outside the range the export of model `name` declares, naming the flag and that range."""
     low, high = spec.minimum, spec.maximum
@@ -102,7 +119,8 @@ def run(args: argparse.Namespace) -> None:
                                  f"name the file {_either(IMAGE_FORMATS)}.")
     start_tensorflow(args.verbose)
     model = zoo.load(model_argument(args.model), args.version)
-    images, columns = _draw(model, args.count, args.seed, args.label)
+    images, columns = _draw(model, args.count, args.seed, args.label,
+                            {name: getattr(args, name) for name in SETTINGS})
     out = args.out or Path(f"{model.name}_samples.png")
     try:
         save_image(out, tile(images, columns or None))

@@ -71,3 +71,20 @@ def test_two_replicas_keep_one_average(mirrored):
         for weight, variable in zip(average.averaged, average.averages):
             for value in mirrored.experimental_local_results(weight.value):
                 np.testing.assert_array_equal(value.numpy(), variable.numpy())
+
+
+def test_held_out_evaluation_during_fit_is_the_average_s_and_training_goes_on_from_the_trained():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(5)
+    x, y = (rng.normal(size=(8, 2)).astype("float32") for _ in range(2))
+    model = _model()
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    average = WeightAverage(model, decay=0.5)
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, validation_data=(x, y),
+                        callbacks=[average])
+    with average.swapped_in():
+        averaged_loss = model.evaluate(x, y, batch_size=4, verbose=0)
+    trained_loss = model.evaluate(x, y, batch_size=4, verbose=0)
+    assert history.history["val_loss"][-1] == pytest.approx(averaged_loss, rel=1e-6)
+    # The two models differ, and fit() left the trained weights in place after evaluating.
+    assert abs(averaged_loss - trained_loss) > 1e-3

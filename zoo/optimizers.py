@@ -322,8 +322,10 @@ class WeightAverage(keras.callbacks.Callback):
     `ema_decay`, passes it to `fit()` as a callback, checkpoints `averages` with the
     run (`zoo.runtime.train.training_state`), so a resumed run continues the average
     exactly, and exports the model inside `swapped_in()`, so the export (and the plots
-    drawn from it) holds the averaged weights. Evaluation during training (the
-    held-out metrics and the per-epoch previews) uses the trained weights.
+    drawn from it) holds the averaged weights. The average is also the model that is
+    evaluated: `fit()`'s held-out evaluation runs with it swapped in (`on_test_begin`
+    to `on_test_end`), and the runtime draws the per-epoch previews inside
+    `swapped_in()`; training steps always update the trained weights.
 
     Why not Keras' own `use_ema` optimizers: they average only the variables each
     optimizer trains, not the non-trainable statistics; and `fit()` overwrites the
@@ -332,7 +334,7 @@ class WeightAverage(keras.callbacks.Callback):
     model holds after `fit()` would differ by family, and training on from there
     would start from the average rather than from the trained weights. Both resume
     exactly (their averages are variables the checkpoint holds); this average leaves
-    the trained weights alone and is swapped in only for the export.
+    the trained weights alone and is swapped in only to evaluate and export.
 
     Args:
         model: the built model.
@@ -366,6 +368,15 @@ class WeightAverage(keras.callbacks.Callback):
     def _update(self) -> None:
         for average, weight in zip(self.averages, self.averaged):
             average.assign(self.decay * average + (1.0 - self.decay) * weight.value)
+
+    def on_test_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        self._evaluating = self.swapped_in()
+        self._evaluating.__enter__()
+
+    def on_test_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        evaluating, self._evaluating = getattr(self, "_evaluating", None), None
+        if evaluating is not None:
+            evaluating.__exit__(None, None, None)
 
     @contextlib.contextmanager
     def swapped_in(self) -> Iterator[None]:

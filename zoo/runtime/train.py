@@ -427,7 +427,7 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
                 EpochCSVLogger(str(args.out / "history.csv"), append=True),
                 EpochSummaries(args.out / "tensorboard", steps),
                 SampleGrid(args.out / "samples",
-                           lambda model: family.preview(model, held_out, args.seed),
+                           lambda model: _preview(family, model, held_out, args.seed, average),
                            summary_dir=args.out / "tensorboard" / "samples"),
             ]
         # Keras prints its progress on stdout; a run's stdout holds only its result.
@@ -471,6 +471,14 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     for path in written:
         progress(f"wrote {path}")
     return version
+
+
+def _preview(family: Any, model: keras.Model, held_out: Any, seed: int,
+             average: WeightAverage | None) -> Any:
+    """The family's per-epoch preview, drawn by the average of the weights when the run keeps
+    one (the model it will export)."""
+    with average.swapped_in() if average is not None else contextlib.nullcontext():
+        return family.preview(model, held_out, seed)
 
 
 def interrupted_words(out: Path) -> str:

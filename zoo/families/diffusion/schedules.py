@@ -42,8 +42,8 @@ class NoiseSchedule:
     Example:
         >>> schedule = NoiseSchedule.make("cosine")
         >>> noise, signal = schedule.rates(tf.constant([0.0, 1.0]))
-        >>> signal.numpy().round(4).tolist(), noise.numpy().round(4).tolist()
-        ([0.95, 0.02], [0.3122, 0.9998])
+        >>> [round(value, 4) for value in (*signal.numpy().tolist(), *noise.numpy().tolist())]
+        [0.95, 0.02, 0.3122, 0.9998]
         >>> noise, signal = NoiseSchedule.make("linear").rates(tf.constant([0.0, 1.0]))
         >>> # DDPM's 1 - alpha_bar_1 and alpha_bar_T
         >>> round(float(noise[0] ** 2), 6), f"{float(signal[1] ** 2):.2e}"

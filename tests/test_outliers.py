@@ -66,6 +66,21 @@ def test_percentiles_interpolate_clip_and_split_ties_and_the_threshold_is_the_99
     assert 0.007 < flagged < 0.013
 
 
+def test_a_score_beyond_a_tied_record_is_at_its_end_not_in_the_tie():
+    """A record of one held-out example (every recorded value equal), or one whose lowest or
+    highest values are tied: a score above all of them is percentile 100, below all 0."""
+    one = _record([7.0])
+    assert one["examples"] == 1
+    assert percentile(one, None, [6.0, 8.0, 1e9]).tolist() == [0.0, 100.0, 100.0]
+    assert 0.0 < float(percentile(one, None, 7.0)) < 100.0  # equal: within the tie
+    assert outlier_verdicts(one, [6.0, 8.0])["outlier"].tolist() == [False, True]
+    # The lowest tenth (and the highest tenth) of the held-out scores equal.
+    tails = _record(np.r_[np.zeros(100), np.arange(1.0, 801.0), np.full(100, 900.0)])
+    assert percentile(tails, None, [-1.0, 1000.0]).tolist() == [0.0, 100.0]
+    assert 0.0 < float(percentile(tails, None, 0.0)) < 10.5
+    assert 89.5 < float(percentile(tails, None, 900.0)) < 100.0
+
+
 def test_a_record_that_does_not_parse_says_what_is_wrong():
     record = _record(np.arange(200.0))
     for change, message in [

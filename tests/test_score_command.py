@@ -53,6 +53,17 @@ def scoring(tmp_path_factory) -> Path:
                         HeldOutImages([images[:24], images[24:]], "mnist", "test"))
 
 
+@pytest.fixture(scope="module")
+def thin(tmp_path_factory) -> Path:
+    """The same export with quantiles of ONE held-out image of class 3 (a one-class run on a
+    small split): every recorded percentile is the same value."""
+    case = SCORING[0]
+    model = get_family(case.family).model_class(**case.config, seed=0)
+    image = case.features(1)["image"]
+    return export_model(model, case.entry(), tmp_path_factory.mktemp("thin"), None,
+                        HeldOutImages([image], "mnist", "test", normal_class=3))
+
+
 @pytest.fixture
 def images(scoring, tmp_path) -> Path:
     """A folder of twelve PNGs of the model's size: typical ones and odd ones."""
@@ -116,6 +127,21 @@ def test_score_judges_by_another_output_when_asked_and_refuses_an_unknown_one(sc
         f"error: --score 'nope' is not an output of tiny_{SCORING[0].name}'s score signature; "
         f"choose one of: {', '.join(outputs)}.")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_record_of_one_example_places_scores_above_or_below_it_and_is_warned_of(
+        thin, images, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["score", str(thin), str(images), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "percentiles rest on 1 held-out example; with fewer than 100 " in err
+    recorded = zoo.load(thin).score_quantiles["outputs"]
+    recorded = recorded[next(iter(recorded))][0]
+    for row in _rows(out):
+        # Above the one held-out score is above all of them; below it, below all of them.
+        expected = "100.0" if float(row["score"]) > recorded else "0.0"
+        assert row["percentile"] == expected, row
+        assert row["outlier"] == ("yes" if expected == "100.0" else "no"), row
 
 
 @pytest.mark.parametrize("case, message", [

@@ -189,6 +189,9 @@ def percentile(record: Mapping[str, Any], output: str | None, scores: Any) -> np
         >>> record = quantile_record({"nll": np.arange(1001.0)}, dataset="d", split="s")
         >>> percentile(record, "nll", [-5.0, 10.0, 500.0, 995.0, 2000.0]).tolist()
         [0.0, 1.0, 50.0, 99.5, 100.0]
+        >>> one = quantile_record({"nll": [7.0]}, dataset="d", split="s")  # every value tied
+        >>> percentile(one, "nll", [6.0, 7.0, 8.0]).tolist()
+        [0.0, 50.0, 100.0]
     """
     values = np.asarray(record["outputs"][_output(record, output)], np.float64)
     levels = np.asarray(record["percentiles"], np.float64)
@@ -197,7 +200,10 @@ def percentile(record: Mapping[str, Any], output: str | None, scores: Any) -> np
     last = len(values) - 1 - np.unique(values[::-1], return_index=True)[1]
     lower = np.interp(scores, unique, levels[first])
     upper = np.interp(scores, unique, levels[last])
-    return (lower + upper) / 2
+    # Outside the held-out range, the ends: without this, a record whose lowest (or every)
+    # value is tied (one held-out example) would put a score beyond it in the tie's middle.
+    middle = np.where(scores < values[0], levels[0], (lower + upper) / 2)
+    return np.where(scores > values[-1], levels[-1], middle)
 
 
 def threshold(record: Mapping[str, Any], output: str | None = None) -> float:
@@ -236,6 +242,24 @@ def outlier_verdicts(record: Mapping[str, Any], scores: Any, output: str | None 
     scores = np.asarray(scores, np.float32).reshape(-1)
     return {"score": scores, "percentile": percentile(record, output, scores),
             "outlier": scores > threshold(record, output)}
+
+
+def thin_record_words(name: str, record: Mapping[str, Any] | None) -> str | None:
+    """What to warn of a record resting on fewer than `MIN_EXAMPLES` held-out examples, where
+    the threshold is nearly their largest score; None for a larger record, or none.
+
+    Example:
+        >>> thin_record_words("vae_mnist", quantile_record({"nll": [3.0]}, dataset="d",
+        ...                                                 split="s")).split(";")[0]
+        "vae_mnist's percentiles rest on 1 held-out example"
+    """
+    if record is None or record.get("examples", MIN_EXAMPLES) >= MIN_EXAMPLES:
+        return None
+    from zoo.console import plural
+
+    return (f"{name}'s percentiles rest on {plural(record['examples'], 'held-out example')}; "
+            f"with fewer than {MIN_EXAMPLES} the {THRESHOLD_PERCENTILE:g}th percentile is close "
+            "to their largest score")
 
 
 def by_output(result: Any, outputs: Sequence[str]) -> dict[str, Any]:

@@ -89,3 +89,19 @@ def test_a_class_without_examples_is_one_error_line_and_writes_nothing(tmp_path,
         f"'test[:1]': their labels are {test_labels[0]}; choose a --validation-split that has "
         "some, or --validation-split none.")
     assert not (tmp_path / "run").exists() and not (tmp_path / "exported").exists()
+
+
+def test_an_export_whose_quantiles_rest_on_few_held_out_examples_is_warned_of(
+        tmp_path, mnist_idx_dir, capsys):
+    """A held-out split of one example (a one-class run on a small split gets few): the run
+    warns, as `zoo score` does, that its percentiles rest on it."""
+    assert main("vae_mnist", _argv(mnist_idx_dir, tmp_path, "--validation-split",
+                                   "test[:1]")) == 0
+    export = tmp_path / "exported" / "vae_mnist" / "1"
+    assert zoo.load(export).score_quantiles["examples"] == 1
+    warnings = [line for line in capsys.readouterr().err.splitlines()
+                if line.startswith("[zoo] warning: ")]
+    assert len(warnings) == 1, warnings
+    assert (f"{export}'s percentiles rest on 1 held-out example; with fewer than 100 the 99th "
+            "percentile is close to their largest score (--validation-split test[:1])"
+            in warnings[0])

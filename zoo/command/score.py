@@ -26,7 +26,7 @@ from zoo.command.common import (DefaultsFormatter, at_own_size, bounded_int, che
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError
 from zoo.images import read_image
-from zoo.outliers import MIN_EXAMPLES, THRESHOLD_PERCENTILE, scoring_signature
+from zoo.outliers import THRESHOLD_PERCENTILE, scoring_signature, thin_record_words
 from zoo.paths import model_argument
 
 DEFAULT_BATCH = 64
@@ -201,10 +201,9 @@ def run(args: argparse.Namespace) -> None:
     output = _output(model, args.score)
     record = model.checked_score_quantiles()
     read, batched = _reader(model, files)
-    if record["examples"] < MIN_EXAMPLES:
-        progress(f"warning: {model.name}'s percentiles rest on {record['examples']} held-out "
-                 f"examples; with fewer than {MIN_EXAMPLES} the {THRESHOLD_PERCENTILE:g}th "
-                 "percentile is close to their largest score.")
+    thin = thin_record_words(model.name, record)
+    if thin:
+        progress(f"warning: {thin}.")
     batch_size = args.batch_size if batched else 1
     rows = []
     for start in range(0, len(files), batch_size):
@@ -219,6 +218,6 @@ def run(args: argparse.Namespace) -> None:
     outliers = sum(row[3] for row in rows)
     progress(f"{model.name} ({model.path}) finds {plural(outliers, 'outlier')} among "
              f"{plural(len(files), 'file')}: {output} above the {THRESHOLD_PERCENTILE:g}th "
-             f"percentile of {record['examples']} held-out examples ({record['dataset']} "
+             f"percentile of {plural(record['examples'], 'held-out example')} ({record['dataset']} "
              f"{record['split']}); wrote {args.out / SCORES_FILE} and {args.out / PICTURE_FILE}")
     print(args.out)

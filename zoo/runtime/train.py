@@ -24,7 +24,7 @@ from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
 from zoo.optimizers import WeightAverage, make_optimizers, schedule_class
-from zoo.outliers import SCORE_SIGNATURE, HeldOutImages, image_batches
+from zoo.outliers import SCORE_SIGNATURE, HeldOutImages, image_batches, thin_record_words
 from zoo.paths import exported_root
 from zoo.precision import precision_policy, resolve_precision
 from zoo.registry import Entry, get_entry
@@ -460,6 +460,11 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     run.save()
     progress(f"exported to {version}")
     exported = load(version.resolve())
+    thin = thin_record_words(str(version), exported.score_quantiles)
+    if thin:
+        progress(f"warning: {thin} (--validation-split {args.validation_split}); `zoo score` "
+                 "warns of it too. Validate on a larger split, or record the quantiles on one "
+                 "with zoo.rewrite_signatures.record_score_quantiles.")
     if validation is None and SCORE_SIGNATURE in exported.signatures:
         progress(f"warning: with --validation-split none, {version} records no score quantiles, "
                  "so its scores are not read as percentiles of typical data; record them with "

@@ -18,6 +18,7 @@ from zoo.export import export_model
 from zoo.export_format import weight_paths
 from zoo.families import get_family
 from zoo.families.testing import FamilyCase, family_cases
+from zoo.optimizers import WeightAverage
 from zoo.runtime.train import training_state
 
 CASES = family_cases()
@@ -116,22 +117,42 @@ def test_two_replicas_apply_the_single_device_update(case, mirrored):
         assert split_metrics[key] == pytest.approx(value, rel=1e-4), key
 
 
-def _checkpoint(model: keras.Model) -> tf.train.Checkpoint:
-    return tf.train.Checkpoint(**training_state(model))
+def _checkpoint(model: keras.Model, average: WeightAverage | None) -> tf.train.Checkpoint:
+    return tf.train.Checkpoint(**training_state(model, average))
+
+
+def _average(case: FamilyCase, model: keras.Model) -> WeightAverage | None:
+    """The moving average of the weights the family's runs keep and export, if it keeps one."""
+    decay = get_family(case.family).ema_decay
+    return None if decay is None else WeightAverage(model, decay)
 
 
 def test_a_checkpointed_model_resumes_exactly(case, tmp_path):
+    # With the family's moving average of the weights, if it keeps one: a resumed run goes on
+    # averaging from the checkpointed average.
     data = case.batches(count=16, batch_size=8)
     straight = _model(case, seed=3)
     initial = straight.get_weights()
-    straight.fit(data, epochs=2, verbose=0)
+    straight_average = _average(case, straight)
+    callbacks = [straight_average] if straight_average else []
+    straight.fit(data, epochs=2, verbose=0, callbacks=callbacks)
 
     first = _model(case, seed=3)
     first.set_weights(initial)
-    first.fit(data, epochs=1, verbose=0)
-    path = _checkpoint(first).save(str(tmp_path / "ckpt"))
+    first_average = _average(case, first)
+    first.fit(data, epochs=1, verbose=0, callbacks=[first_average] if first_average else [])
+    path = _checkpoint(first, first_average).save(str(tmp_path / "ckpt"))
     resumed = _model(case, seed=99)
-    _checkpoint(resumed).restore(path).assert_existing_objects_matched()
-    resumed.fit(data, epochs=1, verbose=0)
+    resumed_average = _average(case, resumed)
+    _checkpoint(resumed, resumed_average).restore(path).assert_existing_objects_matched()
+    resumed.fit(data, epochs=1, verbose=0,
+                callbacks=[resumed_average] if resumed_average else [])
     for mine, theirs in zip(resumed.get_weights(), straight.get_weights()):
         np.testing.assert_array_equal(mine, theirs)
+    if straight_average is not None:
+        for mine, theirs in zip(resumed_average.averages, straight_average.averages):
+            np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+        # The average moved away from the trained weights: it is a state of its own.
+        assert any(np.abs(average.numpy() - weight.numpy()).max() > 1e-6
+                   for average, weight in zip(straight_average.averages,
+                                              straight_average.averaged))

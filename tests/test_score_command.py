@@ -6,6 +6,7 @@ flags."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -97,8 +98,10 @@ def test_score_writes_the_files_scores_most_unusual_first_and_a_picture(scoring,
     pixels = np.stack([read_image(row["file"], shape[2], shape[:2]) for row in rows])
     expected = model.outlier_scores(pixels)
     np.testing.assert_allclose(scores, expected["score"], rtol=1e-4)
-    np.testing.assert_allclose([float(row["percentile"]) for row in rows],
-                               expected["percentile"], atol=0.06)
+    # One decimal, rounded down.
+    shown = np.array([float(row["percentile"]) for row in rows])
+    assert np.all(shown <= expected["percentile"] + 0.01), (shown, expected["percentile"])
+    assert np.all(shown > expected["percentile"] - 0.11), (shown, expected["percentile"])
     limit = threshold(model.score_quantiles)
     assert [row["outlier"] for row in rows] == ["yes" if score > limit else "no"
                                                 for score in np.float32(scores)]
@@ -144,6 +147,50 @@ def test_a_record_of_one_example_places_scores_above_or_below_it_and_is_warned_o
         assert row["outlier"] == ("yes" if expected == "100.0" else "no"), row
 
 
+def test_the_summary_names_the_held_out_data_as_zoo_info_does(thin, images, tmp_path,
+                                                              capsys):
+    """A one-class export's held-out examples are those of its class: the summary line says
+    which, in zoo info's words."""
+    assert main(["info", str(thin)]) == 0
+    info = next(line for line in capsys.readouterr().out.splitlines()
+                if line.startswith("score quantiles: "))
+    source = re.search(r"held-out example \((.*?)\);", info).group(1)
+    assert source == "mnist test, label 3"
+    assert main(["score", str(thin), str(images), "--out", str(tmp_path / "out")]) == 0
+    summary = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"percentile of 1 held-out example ({source}); wrote " in summary
+
+
+def test_a_percentile_shown_as_100_is_above_every_held_out_score(scoring, images, tmp_path,
+                                                                 capsys):
+    """One decimal, rounded down: an input scored between the 99.9th percentile and the
+    held-out maximum shows as 99.9, never 100.0."""
+    import shutil
+
+    from zoo.export_format import METADATA_FILE, write_metadata
+    from zoo.outliers import QUANTILES_KEY, quantile_record
+
+    folder = Path(shutil.copytree(scoring, tmp_path / "copy" / "1"))
+    model = zoo.load(folder)
+    declaration = model.signatures[SCORE_SIGNATURE]
+    shape = declaration.inputs[0].shape[1:]
+    path = sorted(images.glob("*.png"))[0]
+    score = float(model.outlier_scores(read_image(path, shape[2], shape[:2])[None])["score"][0])
+    # Held-out scores spaced evenly so that this input's is at the 99.97th percentile.
+    step = max(abs(score), 1.0) / 100
+    held_out = score + step * (np.arange(10001.0) - 9997)
+    metadata = json.loads((folder / METADATA_FILE).read_text())
+    write_metadata(folder, metadata | {QUANTILES_KEY: quantile_record(
+        {name: held_out for name in declaration.output_names}, dataset="mnist", split="test")})
+    assert float(zoo.load(folder).outlier_scores(
+        read_image(path, shape[2], shape[:2])[None])["percentile"][0]) == pytest.approx(
+            99.97, abs=0.005)
+    assert main(["score", str(folder), str(path), "--out", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    [row] = _rows(tmp_path / "out")
+    assert (row["percentile"], row["outlier"]) == ("99.9", "yes")
+
+
 @pytest.mark.parametrize("case, message", [
     ("unreadable", r"bad\.png is not a readable JPEG or PNG image"),
     ("missing", r"nothere\.png does not exist; pass image files"),
@@ -158,6 +205,10 @@ def test_a_record_of_one_example_places_scores_above_or_below_it_and_is_warned_o
                         r"results would join; choose another folder, e.g\. --out "
                         r".*images_scored\.$"),
     ("out inside an input", r"--out .*images/results is inside the input folder .*images,"),
+    ("out is an input file's folder", r"--out .*images is the folder of the input "
+                                      r".*images/image_00\.png, whose images the results would "
+                                      r"join; choose another folder, e\.g\. --out "
+                                      r".*images_scored\.$"),
     ("out named like an image", r"--out .*result\.png is the folder the results are written "
                                 r"to, not an image file; choose a folder name without \.png\."),
 ])
@@ -188,6 +239,9 @@ def test_score_errors_are_one_line_and_write_nothing(case, message, scoring, ima
         out = images
     elif case == "out inside an input":
         out = images / "results"
+    elif case == "out is an input file's folder":
+        inputs = [str(path) for path in sorted(images.glob("*.png"))]  # a shell's images/*.png
+        out = images
     else:
         out = tmp_path / "result.png"
     before = sorted(tmp_path.rglob("*"))

@@ -244,6 +244,19 @@ def outlier_verdicts(record: Mapping[str, Any], scores: Any, output: str | None 
             "outlier": scores > threshold(record, output)}
 
 
+def record_source(record: Mapping[str, Any]) -> str:
+    """Where a record's held-out examples come from, as `zoo info` and `zoo score` say it: the
+    data set and split, and the one label kept of it (`--normal-class`) if any.
+
+    Example:
+        >>> record_source(quantile_record({"nll": [1.0]}, dataset="mnist", split="test[8000:]",
+        ...                               normal_class=3))
+        'mnist test[8000:], label 3'
+    """
+    return f"{record.get('dataset', '?')} {record.get('split', '?')}" + (
+        f", label {record['normal_class']}" if record.get("normal_class") is not None else "")
+
+
 def thin_record_words(name: str, record: Mapping[str, Any] | None) -> str | None:
     """What to warn of a record resting on fewer than `MIN_EXAMPLES` held-out examples, where
     the threshold is nearly their largest score; None for a larger record, or none.

@@ -161,8 +161,8 @@ def check_out_folder(out: Path, targets: Sequence[Path] = (), inputs: Sequence[P
     files `targets` (paths inside it): it is not a file, nor named like an image (`--out
     result.png` would make a FOLDER result.png), it or the folder it would be made in is
     writable (tried with a temporary file or folder, removed at once), no target is a
-    folder, and, when `inputs` are given, it is none of the input folders nor inside one
-    (a later run would read what this one wrote).
+    folder, and, when `inputs` are given, it is none of the input folders nor inside one,
+    nor the folder of an input file (a later run would read what this one wrote).
 
     Raises:
         zoo.errors.ConfigurationError: one line saying which and what to do.
@@ -179,6 +179,12 @@ def check_out_folder(out: Path, targets: Sequence[Path] = (), inputs: Sequence[P
                 f"--out {out} is {'the' if resolved == path.resolve() else 'inside the'} input "
                 f"folder {path}, whose images the results would join; choose another folder, "
                 f"e.g. --out {path.resolve().parent / (path.resolve().name + '_scored')}.")
+        # A file given by name (a shell's `scans/*.png`): its folder is an input folder too.
+        if path.is_file() and resolved == path.absolute().parent.resolve():
+            raise ConfigurationError(
+                f"--out {out} is the folder of the input {path}, whose images the results "
+                f"would join; choose another folder, e.g. --out "
+                f"{resolved.parent / (resolved.name + '_scored')}.")
     for target in targets:
         if target.is_dir():
             raise ConfigurationError(f"cannot write {target}: it is a folder; remove it or "

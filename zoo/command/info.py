@@ -154,7 +154,7 @@ def _quantile_lines(metadata: dict[str, Any]) -> list[str]:
     """What `score_quantiles` says (`zoo.outliers`): where the held-out scores come from and
     the threshold of each output; nothing for an export without a score signature."""
     from zoo.outliers import (QUANTILES_KEY, SCORE_SIGNATURE, THRESHOLD_PERCENTILE,
-                              check_record, threshold)
+                              check_record, record_source, threshold)
 
     if not any(data.get("name") == SCORE_SIGNATURE for data in metadata["signatures"]):
         return []
@@ -166,10 +166,8 @@ def _quantile_lines(metadata: dict[str, Any]) -> list[str]:
         check_record(record)
     except ValueError as error:
         return [f"score quantiles: the record does not parse ({error})"]
-    source = f"{record.get('dataset', '?')} {record.get('split', '?')}" + (
-        f", label {record['normal_class']}" if record.get("normal_class") is not None else "")
     lines = [f"score quantiles: {plural(record.get('examples', 0), 'held-out example')} "
-             f"({source}); an input is an outlier above the "
+             f"({record_source(record)}); an input is an outlier above the "
              f"{THRESHOLD_PERCENTILE:g}th percentile of its score:"]
     for name in record["outputs"]:
         mark = " (recommended)" if name == record["recommended"] else ""

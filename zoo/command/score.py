@@ -26,7 +26,8 @@ from zoo.command.common import (DefaultsFormatter, at_own_size, bounded_int, che
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError
 from zoo.images import read_image
-from zoo.outliers import THRESHOLD_PERCENTILE, scoring_signature, thin_record_words
+from zoo.outliers import (THRESHOLD_PERCENTILE, record_source, scoring_signature,
+                          thin_record_words)
 from zoo.paths import model_argument
 
 DEFAULT_BATCH = 64
@@ -99,12 +100,24 @@ def _reader(model: Any, files: Sequence[Path]):
     return read, height is not None
 
 
+def percentile_text(percentile: float) -> str:
+    """A percentile with one decimal, rounded DOWN, so that 100.0 is shown only for a score
+    at or above every held-out one (99.96 shows as 99.9, not 100.0).
+
+    Example:
+        >>> percentile_text(99.96), percentile_text(100.0), percentile_text(0.3)
+        ('99.9', '100.0', '0.3')
+    """
+    # Rounded to 9 decimals first: 0.3 * 10 is 2.9999999999999996, not below 3.
+    return f"{math.floor(round(percentile * 10, 9)) / 10:.1f}"
+
+
 def _csv(rows: Sequence[tuple[Path, float, float, bool]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(["file", "score", "percentile", "outlier"])
     for path, score, percentile, outlier in rows:
-        writer.writerow([str(path), f"{score:.6g}", f"{percentile:.1f}",
+        writer.writerow([str(path), f"{score:.6g}", percentile_text(percentile),
                          "yes" if outlier else "no"])
     return text.getvalue().encode()
 
@@ -137,7 +150,8 @@ def _picture(rows: Sequence[tuple[Path, float, float, bool]], read, output: str)
             for spine in axis.spines.values():
                 spine.set_edgecolor("0.6")
             name = path.name if len(path.name) <= 16 else path.name[:13] + "..."
-            axis.set_title(f"{name}\n{percentile:.1f}%" + (" outlier" if outlier else ""),
+            axis.set_title(f"{name}\n{percentile_text(percentile)}%" + (" outlier" if outlier
+                                                                          else ""),
                            fontsize=7, color="firebrick" if outlier else "black")
         if shown:
             axes[row, 0].set_ylabel(title, fontsize=9)
@@ -218,6 +232,7 @@ def run(args: argparse.Namespace) -> None:
     outliers = sum(row[3] for row in rows)
     progress(f"{model.name} ({model.path}) finds {plural(outliers, 'outlier')} among "
              f"{plural(len(files), 'file')}: {output} above the {THRESHOLD_PERCENTILE:g}th "
-             f"percentile of {plural(record['examples'], 'held-out example')} ({record['dataset']} "
-             f"{record['split']}); wrote {args.out / SCORES_FILE} and {args.out / PICTURE_FILE}")
+             f"percentile of {plural(record['examples'], 'held-out example')} "
+             f"({record_source(record)}); wrote {args.out / SCORES_FILE} and "
+             f"{args.out / PICTURE_FILE}")
     print(args.out)

@@ -162,6 +162,50 @@ def _write_tfds_split(dataset, folder: Path) -> None:
         (folder / f"{index:05d}{_suffix(encoded)}").write_bytes(encoded)
 
 
+def _encoded(builder, split: str):
+    """A tfds split as its examples' encoded images (tensorflow-datasets does not decode them)."""
+    import tensorflow_datasets as tfds
+
+    return builder.as_dataset(split=split, decoders={"image": tfds.decode.SkipDecoding()})
+
+
+def _tfds_builder(name: str, url: str, first_split: str,
+                  unavailable: Callable[[str], DataUnavailableError]):
+    """tensorflow-datasets' builder of `name`, its data ready to read.
+
+    A copy already prepared in its data folder (`$TFDS_DATA_DIR` or its default), or mocked
+    data, is read as it is, without the network; otherwise tensorflow-datasets downloads and
+    prepares it, once a connection probe of `url` (where it downloads from) succeeds, so that
+    an offline run fails within seconds. `first_split` is the split read to tell.
+
+    Raises:
+        DataUnavailableError: `unavailable(reason)`, when there is no copy and none can be
+            downloaded.
+    """
+    import tensorflow_datasets as tfds
+
+    try:
+        # $TFDS_DATA_DIR read now, not when tensorflow-datasets was imported.
+        builder = tfds.builder(name, data_dir=os.environ.get("TFDS_DATA_DIR"))
+    except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
+        raise unavailable(first_line(error)) from error
+    try:
+        # Reading first: a prepared copy (or mocked data) needs no network.
+        _encoded(builder, first_split)
+    except AssertionError:
+        # tensorflow-datasets' "no data in data_dir"; on a prepared builder, a real failure.
+        if builder.is_prepared():
+            raise
+        reason = probe(url)
+        if reason is not None:
+            raise unavailable(reason)
+        try:
+            builder.download_and_prepare()
+        except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
+            raise unavailable(first_line(error)) from error
+    return builder
+
+
 def horse2zebra_folder(cache: Path | None = None) -> Path:
     """horse2zebra in the authors' layout, written once from tensorflow-datasets' copy.
 
@@ -180,41 +224,18 @@ def horse2zebra_folder(cache: Path | None = None) -> Path:
     hint = f"pass --data-dir FOLDER, {HORSE2ZEBRA_LAYOUT}"
     if root.is_dir():
         return root
-    import tensorflow_datasets as tfds
 
     def unavailable(reason: str) -> DataUnavailableError:
         return DataUnavailableError(f"Could not load horse2zebra: tensorflow-datasets could not "
                                     f"prepare {HORSE2ZEBRA_TFDS!r} ({reason}); {hint}.")
 
     splits = [f"{base}{domain}" for base in UNPAIRED_SPLITS for domain in "AB"]
-    try:
-        # $TFDS_DATA_DIR read now, not when tensorflow-datasets was imported.
-        builder = tfds.builder(HORSE2ZEBRA_TFDS, data_dir=os.environ.get("TFDS_DATA_DIR"))
-    except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
-        raise unavailable(first_line(error)) from error
-
-    def read(split: str):
-        return builder.as_dataset(split=split, decoders={"image": tfds.decode.SkipDecoding()})
-
-    try:
-        # Reading first: a prepared copy (or mocked data) needs no network.
-        read(splits[0])
-    except AssertionError:
-        # tensorflow-datasets' "no data in data_dir"; on a prepared builder, a real failure.
-        if builder.is_prepared():
-            raise
-        reason = probe(HORSE2ZEBRA_URL)
-        if reason is not None:
-            raise unavailable(reason)
-        try:
-            builder.download_and_prepare()
-        except Exception as error:  # noqa: BLE001 - any failure here means no data from tfds
-            raise unavailable(first_line(error)) from error
+    builder = _tfds_builder(HORSE2ZEBRA_TFDS, HORSE2ZEBRA_URL, splits[0], unavailable)
     cache.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=cache, prefix=".horse2zebra-"))
     try:
         for split in splits:
-            _write_tfds_split(read(split), staging / split)
+            _write_tfds_split(_encoded(builder, split), staging / split)
         staging.rename(root)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -447,6 +447,13 @@ def _translate_case(tmp_path: Path, case: str) -> list[str]:
     if case == "unreadable":
         (tmp_path / "text.png").write_text("not an image")
         return ["cyclegan_mnist_restyle", str(good), str(tmp_path / "text.png"), "--out", out]
+    if case == "unreadable and a CMYK JPEG":
+        from PIL import Image
+
+        (tmp_path / "text.png").write_text("not an image")
+        Image.new("CMYK", (28, 28)).save(tmp_path / "print.jpg", "JPEG")
+        return ["cyclegan_mnist_restyle", str(tmp_path / "print.jpg"), str(good),
+                str(tmp_path / "text.png"), "--out", out]
     if case == "unreadable after a batch":
         (tmp_path / "text.png").write_text("not an image")
         return ["cyclegan_mnist_restyle", str(good), str(tmp_path / "text.png"), "--out", out,
@@ -484,6 +491,18 @@ def test_translate_errors_are_one_line_and_write_nothing(case, message, tmp_path
     assert main(["translate", *argv]) == 2
     assert message in _one_error_line(capsys)
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_translate_names_every_unreadable_file_in_one_error(tmp_path, capsys):
+    """As zoo score: every file is read before anything is written, so all the unreadable
+    ones are named at once; a CMYK JPEG (which TensorFlow cannot decode) with the fix."""
+    argv = _translate_case(tmp_path, "unreadable and a CMYK JPEG")
+    assert main(["translate", *argv]) == 2
+    line = _one_error_line(capsys)
+    assert line.startswith("error: 2 of the 3 files do not read as images: "), line
+    assert (f"{tmp_path / 'print.jpg'} (a CMYK JPEG: convert it to RGB); "
+            f"{tmp_path / 'text.png'} (not a readable JPEG or PNG image). ") in line
+    assert not (tmp_path / "out").exists()
 
 
 def _model_server_config():

@@ -65,6 +65,37 @@ def test_reader_errors_name_the_file_and_the_fix(tmp_path):
         read_image(_write(tmp_path / "ok.png", _pattern(2, 2, 3)), 4)
 
 
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_cmyk_jpeg_is_refused_by_name_before_it_is_decoded(progressive, tmp_path, capfd,
+                                                             monkeypatch):
+    """Photoshop and print workflows write CMYK JPEGs, which TensorFlow's decoder cannot
+    convert (libjpeg prints a stray line, then it fails): refused from the header, with the
+    fix, and the decoder is never called."""
+    from PIL import Image
+
+    import zoo.images
+
+    path = tmp_path / "print.jpg"
+    Image.new("CMYK", (12, 10), (0, 128, 255, 0)).save(path, "JPEG", progressive=progressive)
+    assert zoo.images.jpeg_components(path.read_bytes()) == 4
+    capfd.readouterr()
+    decoded = []
+    monkeypatch.setattr(zoo.images, "decode_image", lambda *args: decoded.append(args))
+    for channels in (1, 3):
+        with pytest.raises(DataError, match=f"^{path} is a CMYK JPEG \\(4 colour components\\), "
+                                            "which the zoo does not read; convert it to RGB "):
+            read_image(path, channels)
+    assert decoded == []
+    assert capfd.readouterr().err == ""  # libjpeg's "Unsupported color conversion request"
+    # An RGB or grey JPEG, and a PNG, still read.
+    monkeypatch.undo()
+    for mode, suffix in (("RGB", ".jpg"), ("L", ".jpg"), ("CMYK", ".png")):
+        other = tmp_path / f"{mode}{suffix}"
+        image = Image.new(mode, (12, 10))
+        (image.convert("RGB") if suffix == ".png" else image).save(other)
+        assert read_image(other, 3).shape == (10, 12, 3)
+
+
 def test_a_one_epoch_history_plot_shows_its_point(tmp_path):
     """A line through one point draws nothing: the epochs are marked, so a one-epoch run's
     history.png shows its loss (pixels of the train line's colour, matplotlib's first)."""

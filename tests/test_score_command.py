@@ -250,6 +250,37 @@ def test_score_errors_are_one_line_and_write_nothing(case, message, scoring, ima
     assert sorted(tmp_path.rglob("*")) == before
 
 
+def test_every_unreadable_file_is_named_in_one_error_and_a_cmyk_jpeg_says_the_fix(
+        scoring, images, tmp_path, capfd):
+    """Every file is read before anything is scored, so all the unreadable ones are reported
+    at once (the first ten named, the rest counted). A CMYK JPEG is refused from its header,
+    with the fix, and the decoder's stray line never shows."""
+    from PIL import Image
+
+    Image.new("CMYK", (28, 28), (0, 0, 0, 255)).save(images / "a_cmyk.jpg", "JPEG")
+    for index in range(12):
+        (images / f"bad_{index:02d}.png").write_bytes(b"not a picture")
+    out = tmp_path / "out"
+    capfd.readouterr()
+    assert main(["score", str(scoring), str(images), "--out", str(out)]) == 2
+    err = capfd.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: 13 of the 25 files do not read as "
+                                               "images: "), err
+    assert f"{images / 'a_cmyk.jpg'} (a CMYK JPEG: convert it to RGB); " in err[0]
+    named = [f"{images / f'bad_{index:02d}.png'} (not a readable JPEG or PNG image)"
+             for index in range(9)]
+    assert "; ".join(named) + "; and 3 more. " in err[0]
+    assert "bad_09.png" not in err[0] and not out.exists()
+    # One alone is reported in its own words.
+    for path in [*images.glob("bad_*.png")]:
+        path.unlink()
+    assert main(["score", str(scoring), str(images), "--out", str(out)]) == 2
+    err = capfd.readouterr().err.strip().splitlines()
+    assert err == [f"error: {images / 'a_cmyk.jpg'} is a CMYK JPEG (4 colour components), which "
+                   "the zoo does not read; convert it to RGB (e.g. with Pillow, which matplotlib "
+                   "installs: PIL.Image.open(FILE).convert('RGB').save(NEW)) and pass that."]
+
+
 def test_a_model_without_a_score_or_without_quantiles_is_one_error_line(images, tmp_path,
                                                                         capsys):
     exports = tiny_exports()

@@ -73,6 +73,58 @@ def resize_image(image, height: int, width: int):
     return tf.clip_by_value(tf.image.resize(image, [height, width], antialias=True), 0.0, 1.0)
 
 
+class ImageFileError(DataError):
+    """A file that does not read as an image: the message names it and the fix; `path` is
+    the file and `reason` says what is wrong in a few words (`zoo.command.common` lists
+    several files by them)."""
+
+    def __init__(self, message: str, path: str | os.PathLike, reason: str):
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+
+_SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+"""The start-of-frame markers, whose header gives the image's colour components (0xC4, 0xC8
+and 0xCC in that range are the Huffman table, a reserved marker and the arithmetic coding
+conditions)."""
+
+
+def jpeg_components(data: bytes) -> int | None:
+    """The number of colour components a JPEG's frame header declares: 1 (grey), 3 (YCbCr or
+    RGB), 4 (CMYK or YCCK, as Photoshop and print workflows write); None when `data` is not
+    a JPEG or its header is not found before the image data. Reads the marker segments
+    alone, in Python, without decoding.
+
+    Example:
+        >>> jpeg_components(b"\\xff\\xd8\\xff\\xc0\\x00\\x0b\\x08\\x00\\x02\\x00\\x02\\x04")
+        4
+        >>> jpeg_components(b"\\x89PNG\\r\\n\\x1a\\n") is None
+        True
+    """
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    position = 2
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            return None  # not at a marker: a damaged file, which the decoder reports
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a segment
+            position += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, start of the scan: no frame header before
+            return None
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        if marker in _SOF_MARKERS:
+            # Segment: length (2), precision (1), height (2), width (2), components (1).
+            return data[position + 9] if position + 9 < len(data) and length >= 8 else None
+        position += 2 + length
+    return None
+
+
 def read_image_bytes(path: str | os.PathLike) -> bytes:
     """An image file's bytes, undecoded (what a `*_bytes` signature takes).
 
@@ -83,10 +135,12 @@ def read_image_bytes(path: str | os.PathLike) -> bytes:
     try:
         return Path(path).expanduser().read_bytes()
     except FileNotFoundError:
-        raise DataError(f"{path} does not exist; pass a JPEG or PNG file.") from None
+        raise ImageFileError(f"{path} does not exist; pass a JPEG or PNG file.", path,
+                             "does not exist") from None
     except OSError as error:
-        raise DataError(f"cannot read {path}: {error.strerror or error}; pass a JPEG or PNG "
-                        "file you can read.") from None
+        reason = error.strerror or str(error)
+        raise ImageFileError(f"cannot read {path}: {reason}; pass a JPEG or PNG file you can "
+                             "read.", path, f"cannot be read: {reason}") from None
 
 
 def read_image(path: str | os.PathLike, channels: int,
@@ -103,8 +157,10 @@ def read_image(path: str | os.PathLike, channels: int,
         size: the (height, width) to resize to; None keeps the file's size.
 
     Raises:
-        zoo.errors.DataError: the file does not exist, cannot be read, or is not a
-            JPEG or PNG image; the message names the file.
+        ImageFileError: (a zoo.errors.DataError) the file does not exist, cannot be
+            read, is not a JPEG or PNG image, or is a CMYK JPEG (4 colour components,
+            refused from its header, before decoding: TensorFlow's decoder cannot
+            convert it); the message names the file and the fix.
 
     Example:
         >>> import tempfile
@@ -116,11 +172,17 @@ def read_image(path: str | os.PathLike, channels: int,
     import tensorflow as tf
 
     data = read_image_bytes(path)
+    if jpeg_components(data) == 4:
+        # libjpeg would print "Unsupported color conversion request" and fail.
+        raise ImageFileError(f"{path} is a CMYK JPEG (4 colour components), which the zoo does "
+                             "not read; convert it to RGB (e.g. with Pillow, which matplotlib "
+                             "installs: PIL.Image.open(FILE).convert('RGB').save(NEW)) and pass "
+                             "that.", path, "a CMYK JPEG: convert it to RGB")
     try:
         image = decode_image(data, channels)
     except tf.errors.InvalidArgumentError:
-        raise DataError(f"{path} is not a readable JPEG or PNG image; pass a JPEG or PNG file."
-                        ) from None
+        raise ImageFileError(f"{path} is not a readable JPEG or PNG image; pass a JPEG or PNG "
+                             "file.", path, "not a readable JPEG or PNG image") from None
     if size is not None:
         image = resize_image(image, *size)
     return image.numpy()

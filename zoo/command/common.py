@@ -122,6 +122,45 @@ def image_files(paths: Sequence[Path], verb: str) -> list[Path]:
     return files
 
 
+LISTED = 10
+"""Unreadable files named in the one error that reports them all; the others are counted."""
+
+
+def read_every_file(files: Sequence[Path], read: Callable[[Path], Any]) -> None:
+    """Calls `read(path)` on every file before anything is done with them, so that every
+    file that does not read as an image is reported at once, not the first alone.
+
+    Args:
+        files: the image files.
+        read: reads one (`zoo.images.read_image`, and whatever checks go with it); it raises
+            `zoo.images.ImageFileError` for a file that does not read as an image. Any other
+            error is raised at once.
+
+    Raises:
+        zoo.errors.DataError: the one file's own message when one does not read; for several,
+            one message naming the first `LISTED` of them, each with what is wrong, and how
+            many more.
+    """
+    from zoo.images import ImageFileError
+
+    unreadable: list[ImageFileError] = []
+    for index, path in enumerate(files, 1):
+        try:
+            read(path)
+        except ImageFileError as error:
+            unreadable.append(error)
+        if index % 500 == 0:
+            progress(f"read {index}/{len(files)} files")
+    if len(unreadable) == 1:
+        raise unreadable[0]
+    if unreadable:
+        named = "; ".join(f"{error.path} ({error.reason})" for error in unreadable[:LISTED])
+        more = len(unreadable) - LISTED
+        raise DataError(f"{len(unreadable)} of the {len(files)} files do not read as images: "
+                        f"{named}{f'; and {more} more' if more > 0 else ''}. Pass JPEG or PNG "
+                        "files, or leave these out.")
+
+
 def warn_of_aspect(path: Path, found: tuple[int, int], size: tuple[int, int]) -> None:
     """A `[zoo] warning:` line when resizing the image at `path` from `found` (height, width)
     to `size` changes its aspect ratio."""

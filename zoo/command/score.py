@@ -21,8 +21,8 @@ import numpy as np
 
 import zoo
 from zoo.command.common import (DefaultsFormatter, at_own_size, bounded_int, check_out_folder,
-                                image_files, model_image_size, start_tensorflow,
-                                warn_of_aspect)
+                                image_files, model_image_size, read_every_file,
+                                start_tensorflow, warn_of_aspect)
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError
 from zoo.images import read_image
@@ -79,18 +79,19 @@ def _output(model: Any, asked: str | None) -> str:
 
 
 def _reader(model: Any, files: Sequence[Path]):
-    """Reads every file once to check it (an unreadable file is a DataError naming it, before
-    anything is scored or written) and warns of aspect ratios the resizing changes; returns
-    `read(path)`, the image as the score signature takes it."""
+    """Reads every file once to check it (the unreadable files are one DataError naming them,
+    before anything is scored or written; `read_every_file`) and warns of aspect ratios the
+    resizing changes; returns `read(path)`, the image as the score signature takes it."""
     declaration = scoring_signature(model)
     height, width, channels = model_image_size(model, declaration.name)
     multiple = declaration.inputs[0].multiple_of
-    for index, path in enumerate(files, 1):
+
+    def check(path: Path) -> None:
         found = read_image(path, channels).shape[:2]
         if height is not None:
             warn_of_aspect(path, found, (height, width))
-        if index % 500 == 0:
-            progress(f"read {index}/{len(files)} files")
+
+    read_every_file(files, check)
 
     def read(path: Path) -> np.ndarray:
         if height is None:

@@ -15,8 +15,8 @@ import numpy as np
 
 import zoo
 from zoo.command.common import (PROG, DefaultsFormatter, at_own_size, check_out_folder,
-                                image_files, model_image_size, start_tensorflow,
-                                warn_of_aspect)
+                                image_files, model_image_size, read_every_file,
+                                start_tensorflow, warn_of_aspect)
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError, DataError
 from zoo.images import read_image, resize_image, save_png
@@ -177,10 +177,11 @@ def _check_sizes(files: Sequence[Path], height: int, width: int, take: str | Non
     aspect ratio the resizing changes.
 
     Raises:
-        zoo.errors.DataError: a file does not read as an image, or is twice as wide as
-            high for a square model and `take` is None.
+        zoo.errors.DataError: files that do not read as images (all of them named,
+            `read_every_file`), or one twice as wide as high for a square model and `take`
+            is None.
     """
-    for path in files:
+    def check(path: Path) -> None:
         found_height, found_width = _part(read_image(path, 1), take).shape[:2]
         if take is None and height == width and found_width == 2 * found_height:
             raise DataError(
@@ -189,6 +190,8 @@ def _check_sizes(files: Sequence[Path], height: int, width: int, take: str | Non
                 f"squashed into {width}x{height}; pass --take right or --take left to translate "
                 "that half, or --take whole to resize the whole image.")
         warn_of_aspect(path, (found_height, found_width), (height, width))
+
+    read_every_file(files, check)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -7,7 +7,8 @@ each the median of several timed epochs after a warm-up epoch:
 - `pipeline`: `fit()` on the `tf.data` stream the recipe uses (per-example
   seeded preprocessing, batching, prefetch) over real data;
 - `in-memory`: `fit()` on one already-preprocessed batch repeated, so the input
-  costs nothing;
+  costs nothing (with the moving average of the weights updated after every step,
+  when the entry keeps one, as its recipe does);
 - `float32 baseline`: the same networks (the family's builders, under the
   float32 policy) trained the way the Keras and TensorFlow tutorials write it:
   a plain `@tf.function` step with `tf.GradientTape`, the entry's losses and
@@ -55,7 +56,7 @@ from zoo.evaluation.throughput import (StepBuilder, float32_baseline, images_per
 from zoo.families import get_family
 from zoo.precision import PRECISIONS, resolve_precision
 from zoo.registry import ENTRIES, get_entry
-from zoo.runtime.train import build_model
+from zoo.runtime.train import build_model, weight_average
 
 # Where ../shared/data keeps each data set, and the split the shipped demos train on.
 DEFAULT_DATA = {"mnist": ("../shared/data/mnist", "test[:8000]"),
@@ -148,10 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     # One model for both of its measurements: the speed of a step does not depend on the weights.
     model = build_model(entry, config, args.steps, 2 * (args.runs + 1), args.jit_compile, seed=0,
                         precision=precision)
+    # The moving average of the weights that the recipe keeps, updated after every step.
+    average = weight_average(entry, model)
+    callbacks = [] if average is None else [average]
     rates["in_memory"], rates["float32_baseline"] = interleaved(
-        model, baseline, batch, args.steps, args.runs, batch_size)
+        model, baseline, batch, args.steps, args.runs, batch_size, callbacks)
     if not args.skip_pipeline:
-        rates["pipeline"] = images_per_second(model, stream, args.steps, args.runs, batch_size)
+        rates["pipeline"] = images_per_second(model, stream, args.steps, args.runs, batch_size,
+                                              callbacks)
         alone = []
         iterator = iter(stream)
         next(iterator)

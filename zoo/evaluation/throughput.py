@@ -10,7 +10,7 @@ baseline.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import keras
 import tensorflow as tf
@@ -42,12 +42,14 @@ class EpochTimer(keras.callbacks.Callback):
 
 
 def images_per_second(model: keras.Model, dataset: tf.data.Dataset, steps: int, runs: int,
-                      batch_size: int) -> list[float]:
+                      batch_size: int, callbacks: Sequence[keras.callbacks.Callback] = ()
+                      ) -> list[float]:
     """Images/s of `model.fit` on `dataset` in each of `runs` epochs of `steps` steps, after
-    one warm-up epoch (not counted)."""
+    one warm-up epoch (not counted); `callbacks` run in every step as in the recipe (the
+    moving average of the weights)."""
     timer = EpochTimer()
-    model.fit(dataset, epochs=runs + 1, steps_per_epoch=steps, callbacks=[timer], shuffle=False,
-              verbose=0)
+    model.fit(dataset, epochs=runs + 1, steps_per_epoch=steps, callbacks=[*callbacks, timer],
+              shuffle=False, verbose=0)
     return [steps * batch_size / seconds for seconds in timer.seconds[1:]]
 
 
@@ -87,7 +89,8 @@ def _time_epoch(step: Step, batch: Any, steps: int) -> float:
 
 
 def interleaved(model: keras.Model, baseline: Step | None, batch: Any, steps: int, runs: int,
-                batch_size: int) -> tuple[list[float], list[float] | None]:
+                batch_size: int, callbacks: Sequence[keras.callbacks.Callback] = ()
+                ) -> tuple[list[float], list[float] | None]:
     """Images/s of `model.fit` and of the baseline step on one batch repeated.
 
     Their timed epochs alternate, so both see the same load on a shared machine;
@@ -100,6 +103,8 @@ def interleaved(model: keras.Model, baseline: Step | None, batch: Any, steps: in
         steps: steps per epoch.
         runs: timed epochs.
         batch_size: images per batch.
+        callbacks: callbacks of the model's `fit`, as the recipe runs them (the moving
+            average of the weights, which a baseline that keeps one updates in its step).
 
     Returns:
         `(model_rates, baseline_rates)`, one figure per timed epoch; `baseline_rates` is
@@ -109,8 +114,8 @@ def interleaved(model: keras.Model, baseline: Step | None, batch: Any, steps: in
     timer = EpochTimer()
     zoo_rates, baseline_rates = [], []
     for run in range(runs + 1):
-        model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[timer], shuffle=False,
-                  verbose=0)
+        model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[*callbacks, timer],
+                  shuffle=False, verbose=0)
         seconds = None if baseline is None else _time_epoch(baseline, batch, steps)
         if run:
             zoo_rates.append(steps * batch_size / timer.seconds[-1])

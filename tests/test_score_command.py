@@ -281,6 +281,32 @@ def test_every_unreadable_file_is_named_in_one_error_and_a_cmyk_jpeg_says_the_fi
                    "installs: PIL.Image.open(FILE).convert('RGB').save(NEW)) and pass that."]
 
 
+def test_a_folder_s_subfolders_and_other_entries_are_skipped_aloud_and_a_broken_link_refused(
+        scoring, images, tmp_path, capsys):
+    """Folders are not scanned recursively: what a folder holds besides its images is counted
+    on stderr, not silently left out; a broken link named like an image is a missing file."""
+    _write_png(images / "more" / "nested.png", np.zeros((4, 4, 1)))
+    (images / "old").mkdir()
+    (images / "notes.txt").write_text("")
+    (images / "broken.png").symlink_to(tmp_path / "gone.png")
+    out = tmp_path / "out"
+    assert main(["score", str(scoring), str(images), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (f"error: {images / 'broken.png'} (a broken link to {tmp_path / 'gone.png'})"
+                       " does not exist; pass image files (JPEG or PNG) or folders of them."), err
+    assert not out.exists()
+    (images / "broken.png").unlink()
+    assert main(["score", str(scoring), str(images), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert (f"[zoo] {images}: skipped 2 subfolders (not scanned recursively) and 1 other entry "
+            "(not .jpg, .jpeg, .png files)\n") in err
+    assert sorted(Path(row["file"]).name for row in _rows(out)) == [
+        f"image_{index:02d}.png" for index in range(12)]
+    # A folder of images alone gets no such line.
+    assert main(["score", str(scoring), str(images / "more"), "--out", str(tmp_path / "o")]) == 0
+    assert "skipped" not in capsys.readouterr().err
+
+
 def test_a_model_without_a_score_or_without_quantiles_is_one_error_line(images, tmp_path,
                                                                         capsys):
     exports = tiny_exports()

@@ -13,7 +13,7 @@ from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 
-from zoo.console import progress, quiet_tensorflow
+from zoo.console import plural, progress, quiet_tensorflow
 from zoo.errors import ConfigurationError, DataError, ZooWarning
 from zoo.paths import versions
 from zoo.registry import NAME_PATTERN
@@ -94,9 +94,20 @@ def exported_entries(folder: Path) -> list[str]:
                   if NAME_PATTERN.match(child.name) and versions(child))
 
 
+def _missing(path: Path) -> str:
+    """A path that does not exist, and, for a broken symbolic link, what it names."""
+    if path.is_symlink():
+        return f"{path} (a broken link to {os.readlink(path)})"
+    return str(path)
+
+
 def image_files(paths: Sequence[Path], verb: str) -> list[Path]:
     """The image files a command reads: the files given, and the `IMAGE_SUFFIXES` files of
     the folders given (sorted by name), in the order given.
+
+    A folder's subfolders are not scanned, nor its other entries read: a `[zoo]` line on
+    stderr says how many of each were skipped. A broken symbolic link named like an image
+    in a folder is refused as a missing file given by name is.
 
     Args:
         paths: files and folders, as given on the command line.
@@ -104,21 +115,46 @@ def image_files(paths: Sequence[Path], verb: str) -> list[Path]:
             (`translate`, `score`).
 
     Raises:
-        zoo.errors.DataError: a path does not exist, or a folder holds no image file.
+        zoo.errors.DataError: a path does not exist (every such path named), or a folder
+            holds no image file.
     """
     files: list[Path] = []
+    missing: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(child for child in path.iterdir()
-                           if child.suffix.lower() in IMAGE_SUFFIXES and child.is_file())
-            if not found:
+            found, broken, folders, others = [], [], 0, 0
+            for child in sorted(path.iterdir()):
+                if child.is_dir():
+                    folders += 1
+                elif child.suffix.lower() not in IMAGE_SUFFIXES:
+                    others += 1
+                elif child.is_file():
+                    found.append(child)
+                elif not child.exists():
+                    broken.append(child)  # a broken symbolic link
+                else:
+                    others += 1  # a device or a pipe named like an image
+            skipped = []
+            if folders:
+                skipped.append(f"{plural(folders, 'subfolder')} (not scanned recursively)")
+            if others:
+                skipped.append(f"{plural(others, 'other entry', 'other entries')} (not "
+                               f"{', '.join(IMAGE_SUFFIXES)} files)")
+            if skipped:
+                progress(f"{path}: skipped {' and '.join(skipped)}")
+            if not found and not broken:
                 raise DataError(f"{path} holds no {', '.join(IMAGE_SUFFIXES)} files to {verb}.")
             files += found
+            missing += broken
         elif path.is_file():
             files.append(path)
         else:
-            raise DataError(f"{path} does not exist; pass image files (JPEG or PNG) or folders "
-                            "of them.")
+            missing.append(path)
+    if missing:
+        named = "; ".join(map(_missing, missing[:LISTED])) + (
+            f"; and {len(missing) - LISTED} more" if len(missing) > LISTED else "")
+        raise DataError(f"{named} {'does' if len(missing) == 1 else 'do'} not exist; pass image "
+                        "files (JPEG or PNG) or folders of them.")
     return files
 
 

@@ -82,7 +82,8 @@ def test_an_interrupted_run_resumes_its_optimizer_schedule_and_average_exactly(
     assert resumed.keys() == straight.keys()
     assert {key.split("/")[0] for key in straight} >= {"model", "optimizer", "weight_average"}
     for key, values in straight.items():
-        np.testing.assert_array_equal(resumed[key], values, err_msg=key)
+        if not key.startswith("seconds/"):  # the epochs' wall time
+            np.testing.assert_array_equal(resumed[key], values, err_msg=key)
 
     # The export holds the average, not the trained weights.
     loaded = zoo.load(export)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import shutil
+import time
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -63,23 +64,39 @@ class EpochCheckpoint(keras.callbacks.Callback):
     `checkpoint` index atomically, so a process killed at any moment leaves the
     previous checkpoint intact.
 
+    Each epoch's wall time (its steps, its held-out evaluation and the callbacks before this
+    one) is added to `seconds`, and `timed_epochs` counts the epochs timed, both saved with
+    the state, so that a resumed run's total is the sum over all its sessions.
+
     Args:
         manager: saves the checkpoint into its directory.
         epoch: the variable that records the epochs done, saved with the state.
         discard: delete the manager's directory right after each save: the
             workers of a multi-worker run other than the chief take part in
             every save (it is collective) but keep nothing.
+        seconds: float64 variable of the epochs' total wall time, saved with the state.
+        timed_epochs: int64 variable of the number of epochs in `seconds`.
     """
 
     def __init__(self, manager: tf.train.CheckpointManager, epoch: tf.Variable,
-                 discard: bool = False) -> None:
+                 discard: bool = False, seconds: tf.Variable | None = None,
+                 timed_epochs: tf.Variable | None = None) -> None:
         super().__init__()
         self.manager = manager
         self.epoch = epoch
         self.discard = discard
+        self.seconds = seconds
+        self.timed_epochs = timed_epochs
+        self.start: float | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch.assign(epoch + 1)
+        if self.seconds is not None and self.start is not None:
+            self.seconds.assign_add(time.perf_counter() - self.start)
+            self.timed_epochs.assign_add(1)
         self.manager.save(checkpoint_number=epoch + 1)
         if self.discard:
             shutil.rmtree(self.manager.directory, ignore_errors=True)

@@ -388,8 +388,12 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
 
     with strategy.scope():
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        # The epochs' wall time, over every session of the run (EpochCheckpoint).
+        seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="seconds")
+        timed_epochs = tf.Variable(0, dtype=tf.int64, trainable=False, name="timed_epochs")
         average = weight_average(entry, model)
-        checkpoint = tf.train.Checkpoint(epoch=epoch, **training_state(model, average))
+        checkpoint = tf.train.Checkpoint(epoch=epoch, seconds=seconds, timed_epochs=timed_epochs,
+                                         **training_state(model, average))
     # Every worker restores the chief's latest checkpoint, so all copies of the variables
     # resume alike; the others save only because saving is collective, into scratch.
     manager = tf.train.CheckpointManager(
@@ -421,7 +425,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         callbacks: list[keras.callbacks.Callback] = [StopOnNonFinite(steps, advice)]
         if average is not None:
             callbacks.append(average)
-        callbacks.append(EpochCheckpoint(manager, epoch, discard=not chief))
+        callbacks.append(EpochCheckpoint(manager, epoch, discard=not chief, seconds=seconds,
+                                         timed_epochs=timed_epochs))
         if chief:
             callbacks += [
                 EpochCSVLogger(str(args.out / "history.csv"), append=True),
@@ -446,7 +451,9 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
         "optimizers": {name: spec.config() for name, spec in entry.optimizers.items()},
         "schedule": entry.schedule, "schedule_options": dict(entry.schedule_options),
         "warmup_steps": entry.warmup_steps, "ema_decay": None if average is None else average.decay,
-        "augment": entry.data.augment, "seed": args.seed, "precision": precision}}
+        "augment": entry.data.augment, "seed": args.seed, "precision": precision,
+        **_wall_time(float(seconds.numpy()), int(timed_epochs.numpy()), steps,
+                     args.batch_size)}}
     if has_labels(entry.data.dataset):
         details["training"]["normal_class"] = args.normal_class
     # A family that scores records its scores' held-out distribution with the export.
@@ -476,6 +483,20 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     for path in written:
         progress(f"wrote {path}")
     return version
+
+
+def _wall_time(seconds: float, timed: int, steps: int, batch_size: int) -> dict[str, Any]:
+    """The training details' wall time: the seconds of the timed epochs (steps, held-out
+    evaluation, previews; summed over the sessions of a resumed run), how many of the epochs
+    they cover (a run resumed from a checkpoint of an older zoo has untimed epochs), and the
+    images per second over them.
+
+    Example:
+        >>> _wall_time(100.0, 2, 50, 64)
+        {'wall_seconds': 100.0, 'timed_epochs': 2, 'images_per_second': 64.0}
+    """
+    rate = round(timed * steps * batch_size / seconds, 2) if timed and seconds > 0 else None
+    return {"wall_seconds": round(seconds, 1), "timed_epochs": timed, "images_per_second": rate}
 
 
 def _preview(family: Any, model: keras.Model, held_out: Any, seed: int,

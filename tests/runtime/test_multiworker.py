@@ -96,10 +96,12 @@ def _run_flags(data: Path, out: Path, exported: Path, strategy: str = "multi-wor
 
 
 def _state(checkpoint: Path) -> dict[str, np.ndarray]:
-    """Every saved value of a checkpoint (weights, optimizer slots and steps, epoch)."""
+    """Every saved value of a checkpoint (weights, optimizer slots and steps, epoch) but the
+    epochs' wall time, which differs from run to run."""
     reader = tf.train.load_checkpoint(str(checkpoint))
     return {key: np.asarray(reader.get_tensor(key))
-            for key in reader.get_variable_to_shape_map() if key != "_CHECKPOINTABLE_OBJECT_GRAPH"}
+            for key in reader.get_variable_to_shape_map()
+            if key != "_CHECKPOINTABLE_OBJECT_GRAPH" and not key.startswith("seconds/")}
 
 
 def _exported_weights(version: Path) -> dict[str, np.ndarray]:

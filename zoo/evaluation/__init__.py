@@ -2,6 +2,8 @@
 
 - `frechet`: the Fréchet distance between Gaussians fitted to features (FID's formula);
 - `coverage`: the share of each class among generated samples and its reverse KL to uniform;
+- `precision_recall`: improved precision and recall in a feature space (Kynkäänniemi et al.
+  2019): how many samples lie on the data's manifold, and how much of it they cover;
 - `mode_coverage`: mode coverage on the 2-D Gaussian-mixture benchmarks of mode collapse;
 - `classifiers`: the feature classifiers (digits, horse vs zebra), trained once and cached
   through `cache`;
@@ -21,7 +23,9 @@ from zoo.evaluation.mode_coverage import (GRID_STD, HIGH_QUALITY_STDS, MIXTURES,
                                           get_mixture, grid_modes, mode_coverage, ring_modes,
                                           sample_mixture)
 from zoo.evaluation.outliers import auroc
+from zoo.evaluation.precision_recall import knn_radii, manifold_share, precision_recall
 
 __all__ = ["GRID_STD", "HIGH_QUALITY_STDS", "MIXTURES", "Mixture", "RING_STD", "auroc",
            "class_shares", "feature_statistics", "frechet_distance", "get_mixture", "grid_modes",
-           "mode_coverage", "reverse_kl_to_uniform", "ring_modes", "sample_mixture"]
+           "knn_radii", "manifold_share", "mode_coverage", "precision_recall",
+           "reverse_kl_to_uniform", "ring_modes", "sample_mixture"]

@@ -35,6 +35,13 @@ import sys
 import time
 from pathlib import Path
 
+from zoo.console import VERBOSE_HELP, quiet_script
+
+# Before the imports below load TensorFlow: its start-up lines hidden unless --verbose
+# (so they follow a call, which E402 would flag).
+# ruff: noqa: E402
+quiet_script()
+
 import numpy as np
 
 import zoo
@@ -80,6 +87,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--update-metadata", action="store_true",
                         help="write the figures into the export's zoo.json under "
                              "evaluation.gan_quality")
+    # Read by quiet_script() from the command line, before the parser runs.
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP)
     args = parser.parse_args(argv)
     for name in ("count", "chunk", "classifier_epochs", "classifier_batch_size"):
         value = getattr(args, name)

@@ -36,6 +36,13 @@ import sys
 import time
 from typing import Sequence
 
+from zoo.console import VERBOSE_HELP, quiet_script
+
+# Before the imports below load TensorFlow: its start-up lines hidden unless --verbose
+# (so they follow a call, which E402 would flag).
+# ruff: noqa: E402
+quiet_script()
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -130,6 +137,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help=f"one of {', '.join(CONFIGS)} (default: {DEFAULT_CONFIG})")
     parser.add_argument("--log-every", type=int, default=None,
                         help="steps between progress lines (default: a tenth of the run)")
+    # Read by quiet_script() from the command line, before the parser runs.
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP)
     args = parser.parse_args(argv)
     if args.config is None:
         args.config = DEFAULT_CONFIG[args.dataset]

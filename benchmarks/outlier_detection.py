@@ -42,6 +42,13 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from zoo.console import VERBOSE_HELP, quiet_script
+
+# Before the imports below load TensorFlow: its start-up lines hidden unless --verbose
+# (so they follow a call, which E402 would flag).
+# ruff: noqa: E402
+quiet_script()
+
 import numpy as np
 
 import zoo
@@ -104,16 +111,33 @@ def _classes(text: str) -> list[int]:
     return sorted(set(digits))
 
 
-def _common(parser: argparse.ArgumentParser, k: int) -> None:
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written (its example commands on their own lines), the defaults
+    after each flag's help."""
+
+
+def _paragraphs(start: str, count: int = 1) -> str:
+    """`count` paragraphs of the module's docstring, from the one that starts with `start`."""
+    paragraphs = __doc__.strip().split("\n\n")
+    first = next(index for index, text in enumerate(paragraphs) if text.startswith(start))
+    return "\n\n".join(paragraphs[first:first + count])
+
+
+def _common(parser: argparse.ArgumentParser, k: int | None) -> None:
+    """The flags every task takes; `--k` for a task that scores (k None: one that does not)."""
     parser.add_argument("--data-dir", default="../shared/data/mnist",
                         help="MNIST IDX folder or tensorflow-datasets data_dir")
-    parser.add_argument("--k", type=_positive("--k", 0), default=k,
-                        help="importance samples per image of the importance-weighted NLL, for "
-                             "models that have one; 0 leaves it out")
+    if k is not None:
+        parser.add_argument("--k", type=_positive("--k", 0), default=k,
+                            help="importance samples per image of the importance-weighted NLL, "
+                                 "for models that have one; 0 leaves it out")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to FILE")
     parser.add_argument("--record", action="store_true",
                         help="record the figures in the zoo.json `evaluation` of each entry's "
                              "export in the exported folder")
+    # Also after the task (read by quiet_script() from the command line).
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP)
 
 
 def _training(parser: argparse.ArgumentParser, epochs: int, batch_size: int,
@@ -135,12 +159,18 @@ def _training(parser: argparse.ArgumentParser, epochs: int, batch_size: int,
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = Parser(prog="python benchmarks/outlier_detection.py",
-                    description=__doc__.split("\n\n")[0],
-                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    description=_paragraphs("Outlier detection", 2),
+                    epilog=_paragraphs("Runs, exports") + "\n\n`python benchmarks/"
+                           "outlier_detection.py TASK --help` describes each task.",
+                    formatter_class=_Formatter)
+    # Read by quiet_script() from the command line, before the parser runs.
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP)
     tasks = parser.add_subparsers(dest="task", required=True, metavar="TASK",
                                   parser_class=Parser)
     one_class = tasks.add_parser("one-class", help="one-class MNIST (Ruff et al. 2018)",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                 description=_paragraphs("one-class:"),
+                                 formatter_class=_Formatter)
     # 500 steps of 32 (about 20 passes over a digit's ~800 images): about a minute per run on
     # a shared 2-core CPU (docs/benchmarks.md).
     _common(one_class, k=10)
@@ -150,7 +180,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     one_class.add_argument("--seeds", type=_positive("--seeds"), default=3,
                            help="training runs per class and entry, seeds 0 to N-1")
     ood = tasks.add_parser("ood", help="held-out digits against images that are not digits",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                           description=_paragraphs("ood:"), formatter_class=_Formatter)
     _common(ood, k=50)
     ood.add_argument("--models", nargs="+", default=list(MODELS), metavar="MODEL",
                      help="exports to measure: entry names or export folders")
@@ -162,8 +192,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ood.add_argument("--picture", type=Path, default=None,
                      help="write a PNG of the digits and of each set, one row each")
     code = tasks.add_parser("codes", help="reconstruction and linear separability by code size",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    _common(code, k=0)
+                            description=_paragraphs("codes:"), formatter_class=_Formatter)
+    _common(code, k=None)  # nothing is scored: no importance samples
     _training(code, epochs=10, batch_size=128, steps_per_epoch=None)
     code.add_argument("--code-sizes", nargs="+", type=_positive("--code-sizes"),
                       default=[2, 8, 16, 32], metavar="N", help="code sizes to train")

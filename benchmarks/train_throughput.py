@@ -47,6 +47,13 @@ import sys
 import time
 from typing import Any
 
+from zoo.console import VERBOSE_HELP, quiet_script
+
+# Before the imports below load TensorFlow: its start-up lines hidden unless --verbose
+# (so they follow a call, which E402 would flag).
+# ruff: noqa: E402
+quiet_script()
+
 import keras
 
 from zoo.data import load_examples
@@ -103,6 +110,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "baseline is float32)")
     parser.add_argument("--skip-pipeline", action="store_true",
                         help="time only the in-memory step and the float32 baseline")
+    # Read by quiet_script() from the command line, before the parser runs.
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP)
     args = parser.parse_args(argv)
     for name in ("batch_size", "steps", "runs", *MODEL_FLAGS):
         value = getattr(args, name)

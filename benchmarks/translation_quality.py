@@ -64,6 +64,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from zoo.console import VERBOSE_HELP, quiet_script
+
+# Before the imports below load TensorFlow: its start-up lines hidden unless --verbose
+# (so they follow a call, which E402 would flag).
+# ruff: noqa: E402
+quiet_script()
+
 import numpy as np
 
 import zoo
@@ -163,6 +170,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="examples in the picture (default: 8, every facade)")
     parser.add_argument("--update-metadata", action="store_true",
                         help="record the figures in the export's zoo.json")
+    # Read by quiet_script() from the command line, before the parser runs.
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP)
     args = parser.parse_args(argv)
     if args.rows is not None and args.rows < 1:
         parser.error(f"--rows must be positive; got {args.rows}")

@@ -21,6 +21,13 @@ import json
 import sys
 import time
 
+from zoo.console import VERBOSE_HELP, quiet_script
+
+# Before the imports below load TensorFlow: its start-up lines hidden unless --verbose
+# (so they follow a call, which E402 would flag).
+# ruff: noqa: E402
+quiet_script()
+
 import numpy as np
 import tensorflow as tf
 
@@ -58,6 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--update-metadata", action="store_true",
                         help="write the figures into the export's zoo.json under "
                              "evaluation.vae_likelihood")
+    # Read by quiet_script() from the command line, before the parser runs.
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=VERBOSE_HELP)
     args = parser.parse_args(argv)
     for name in ("k", "elbo_draws", "batch_size", "limit"):
         value = getattr(args, name)

@@ -12,12 +12,15 @@ import logging
 import os
 import sys
 import warnings
-from typing import Iterator
+from typing import Iterator, Sequence
 
 LOG_LEVEL_ENV = "TF_CPP_MIN_LOG_LEVEL"
 QUIET_MODULES = r"(tensorflow|tensorflow_datasets|keras|absl)(\.|$)"
 """The modules whose Python warnings are hidden without --verbose."""
 VERBOSE_FLAGS = ("-v", "--verbose")
+VERBOSE_HELP = ("show TensorFlow's start-up and C++ log lines and its Python warnings "
+                "(hidden by default)")
+"""The help of the --verbose flag of the scripts that `quiet_script` quiets."""
 
 
 def progress(message: str) -> None:
@@ -67,3 +70,12 @@ def quiet_tensorflow() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
     with _stderr_silenced():
         import tensorflow  # noqa: F401
+
+
+def quiet_script(argv: Sequence[str] | None = None) -> None:
+    """For a script whose imports load TensorFlow (the benchmarks), called before them: its
+    start-up lines hidden by `quiet_tensorflow`, as the `zoo` command and the recipes hide
+    them, unless the command line (default `sys.argv[1:]`) has `--verbose` or `-v`."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not any(flag in VERBOSE_FLAGS for flag in argv):
+        quiet_tensorflow()

@@ -1,9 +1,13 @@
-"""The benchmark scripts run end to end on small generated data and print their figures."""
+"""The benchmark scripts run end to end on small generated data and print their figures; they
+hide TensorFlow's start-up lines as the zoo command does."""
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,7 +17,7 @@ from zoo.evaluation.throughput import float32_baseline
 from zoo.export import export_model
 from zoo.export_format import METADATA_FILE
 from zoo.registry import get_entry
-from helpers import benchmark_script
+from helpers import REPO, benchmark_script
 
 
 def test_likelihood_benchmark_reports_a_bound_and_records_it(tmp_path, mnist_idx_dir, capsys):
@@ -107,3 +111,25 @@ def test_the_vae_baseline_step_updates_the_networks_with_a_finite_loss():
     images = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype(np.float32)
     first, second = float(step(images)), float(step(images))
     assert np.isfinite(first) and np.isfinite(second) and first != second
+
+
+LOG_MARKERS = ("tensorflow/", "oneDNN", "absl::InitializeLog", "cuda", "cpu_feature_guard")
+"""Pieces of TensorFlow's start-up and C++ log lines."""
+SCRIPTS = sorted(path.stem for path in (REPO / "benchmarks").glob("*.py"))
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_a_script_hides_tensorflow_start_up_lines_unless_verbose(name):
+    """As the `zoo` command and the recipes: the scripts import TensorFlow at their top, and
+    its C++ start-up lines would come first on stderr."""
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = subprocess.run([sys.executable, str(REPO / "benchmarks" / f"{name}.py"), "--help"],
+                           capture_output=True, text=True, timeout=300, env=env, cwd=REPO)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    assert "--verbose" in quiet.stdout
+    if name == SCRIPTS[0]:
+        loud = subprocess.run([sys.executable, str(REPO / "benchmarks" / f"{name}.py"),
+                               "--verbose", "--help"], capture_output=True, text=True,
+                              timeout=300, env=env, cwd=REPO)
+        assert loud.returncode == 0 and loud.stdout == quiet.stdout
+        assert any(marker in loud.stderr for marker in LOG_MARKERS), loud.stderr

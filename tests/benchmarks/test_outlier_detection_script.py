@@ -18,8 +18,9 @@ from zoo.export_format import METADATA_FILE
 from zoo.paths import EXPORTED_ENV
 from helpers import benchmark_script, write_mnist_idx
 
-TINY = ["--train-split", "train", "--test-split", "test", "--epochs", "1", "--steps-per-epoch",
-        "1", "--batch-size", "4", "--k", "3"]
+TRAINING = ["--train-split", "train", "--test-split", "test", "--epochs", "1",
+            "--steps-per-epoch", "1", "--batch-size", "4"]
+TINY = [*TRAINING, "--k", "3"]
 
 
 def _script():
@@ -131,7 +132,7 @@ def test_codes_trains_each_size_and_measures_reconstruction_and_the_linear_probe
     data = write_mnist_idx(tmp_path / "mnist")
     code, out, err = _run(["codes", "--data-dir", str(data), "--entries", "ae_mnist",
                            "--code-sizes", "3", "--work-dir", str(tmp_path / "work"),
-                           "--json", str(tmp_path / "codes.json"), *TINY])
+                           "--json", str(tmp_path / "codes.json"), *TRAINING])
     assert code == 0, err
     figures = json.loads((tmp_path / "codes.json").read_text())["figures"]["ae_mnist"]["3"]
     exported = zoo.load(tmp_path / "work" / "codes" / "ae_mnist-code_dim3-seed0" / "exported"
@@ -161,6 +162,8 @@ def test_the_autoencoder_and_the_vae_are_measured_by_default():
      "pix2pix_facades cannot train on one class: its data set 'facades' has no labels"),
     (["codes", "--entries", "dcgan_mnist"], "dcgan_mnist takes no code size flag"),
     (["ood", "--k", "-1"], "--k must be at least 0; got -1"),
+    # Nothing is scored in the codes task: no importance samples to set.
+    (["codes", "--k", "3"], "unrecognized arguments: --k 3"),
 ])
 def test_bad_flags_are_one_error_line(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -175,3 +178,21 @@ def test_missing_data_is_one_error_line(tmp_path, capsys):
                            str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: Could not load MNIST split"), err
+
+
+def test_help_shows_the_example_commands_and_each_task_its_own_flags(capsys):
+    script = _script()
+    with pytest.raises(SystemExit):
+        script.parse_args(["--help"])
+    text = capsys.readouterr().out
+    assert "Run from the repository root:\n\n" in text
+    for task in ("one-class", "ood", "codes"):
+        assert f"    python benchmarks/outlier_detection.py {task} " in text
+    helps = {}
+    for task in ("one-class", "ood", "codes"):
+        with pytest.raises(SystemExit):
+            script.parse_args([task, "--help"])
+        helps[task] = capsys.readouterr().out
+        assert f"\n{task}: " in helps[task]  # the task's paragraph of the docstring
+    assert "--k K" in helps["one-class"] and "--k K" in helps["ood"]
+    assert "--k" not in helps["codes"]

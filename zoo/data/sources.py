@@ -9,6 +9,9 @@
   (`cycle_gan/horse2zebra`), or from an unpaired folder in `--data-dir`.
 - `mnist_restyle`: unpaired plain digits (A, the first half of the split) and
   restyled digits (B, the second half through `zoo.data.tasks.restyle`); as `mnist`.
+- `flowers`: `image` uint8 64x64x3, Oxford Flowers 102 from tensorflow-datasets
+  (`oxford_flowers102`), or every image under `--data-dir`, center-cropped to a square
+  and resized as keras-io's DDIM example does (see `_flowers`).
 
 A new data set is a loader here and a name in `DATASETS`; the runtime reads
 entries' data only through `load_examples` and the streams of what it returns
@@ -19,6 +22,7 @@ carry a class `label` is also named in `LABELLED`: its entries' recipes then tak
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tarfile
@@ -26,14 +30,18 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Mapping
 
+import numpy as np
+import tensorflow as tf
+
 from zoo.data.examples import Examples, UnpairedExamples
-from zoo.data.folders import (PAIRED_SPLITS, UNPAIRED_SPLITS, image_files, paired_folder,
-                              unpaired_folder)
+from zoo.data.folders import (IMAGE_SUFFIXES, PAIRED_SPLITS, UNPAIRED_SPLITS, image_files,
+                              paired_folder, unpaired_folder)
 from zoo.data.mnist import load_mnist
 from zoo.data.network import first_line, probe
-from zoo.data.splits import parse_split
+from zoo.data.splits import Split, parse_split
 from zoo.data.tasks import inpainting_pair, plain_rgb, restyled
 from zoo.errors import DataError, DataUnavailableError
+from zoo.images import decode_image, read_image, resize_image
 
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
 HORSE2ZEBRA_TFDS = "cycle_gan/horse2zebra"
@@ -42,6 +50,18 @@ HORSE2ZEBRA_URL = "https://efrosgans.eecs.berkeley.edu/cyclegan/datasets/horse2z
 HORSE2ZEBRA_LAYOUT = ("a folder with trainA/, trainB/, testA/ and testB/ subfolders of images, "
                       "horses in the *A folders and zebras in the *B folders (the CycleGAN "
                       "authors' horse2zebra layout)")
+FLOWERS_TFDS = "oxford_flowers102"
+# Where tensorflow-datasets downloads it from (the Visual Geometry Group's archive).
+FLOWERS_URL = "https://www.robots.ox.ac.uk/~vgg/data/flowers/102/102flowers.tgz"
+FLOWERS_TFDS_SPLITS = ("train", "validation", "test")
+"""tensorflow-datasets' splits of Oxford Flowers 102 (1,020, 1,020 and 6,149 images), pooled
+in this order as the `flowers` split base `all`."""
+FLOWERS_SPLITS = ("all",)
+FLOWERS_SIZE = 64
+"""The height and width of `flowers` images: keras-io's DDIM example's 64 px, fixed here since
+a data source does not know its entry's model (`ddim_flowers` has image_shape (64, 64, 3))."""
+FLOWERS_LAYOUT = (f"a folder of images ({', '.join(IMAGE_SUFFIXES)} files, in its subfolders "
+                  "too)")
 FACADES_LAYOUT = ("a folder with train/, val/ and test/ subfolders of side-by-side JPEGs, the "
                   "photo on the left and its label map on the right (the pix2pix authors' "
                   "facades layout)")
@@ -252,12 +272,168 @@ def _horse2zebra(split: str, data_dir: Path | None) -> UnpairedExamples:
                                    f"--data-dir FOLDER, {HORSE2ZEBRA_LAYOUT}.") from error
 
 
+def square_crop(image: tf.Tensor, size: int) -> tf.Tensor:
+    """The central square of an (H, W, C) image in [0, 1], resized to size x size with
+    `zoo.images.resize_image` (bilinear, antialiased, clipped to [0, 1]): keras-io's DDIM
+    preprocessing; TensorFlow ops.
+
+    Example:
+        >>> wide = tf.concat([tf.zeros((4, 2, 1)), tf.ones((4, 4, 1)), tf.zeros((4, 2, 1))], 1)
+        >>> square_crop(wide, 2).numpy().ravel().tolist()
+        [1.0, 1.0, 1.0, 1.0]
+    """
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    side = tf.minimum(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    return resize_image(image[top:top + side, left:left + side], size, size)
+
+
+_SQUARE_BATCH = 64
+
+
+def _squares(encoded: tf.data.Dataset, size: int,
+             failed: Callable[[int, Exception], None]) -> np.ndarray:
+    """Encoded images (a dataset of scalar strings), decoded by `zoo.images.decode_image` as RGB,
+    `square_crop`ped to `size` and rounded to uint8: (N, size, size, 3), in their order.
+
+    Decoding runs in parallel in the order of `encoded`, so an image that does not decode fails
+    the batch it is in: `failed(first index of that batch, error)` raises the error that names
+    the image.
+    """
+    def square(data: tf.Tensor) -> tf.Tensor:
+        image = square_crop(decode_image(data, 3), size)
+        return tf.cast(tf.round(image * 255.0), tf.uint8)  # as `zoo.images.to_uint8`
+
+    batches, done = [], 0
+    iterator = iter(encoded.map(square, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+                    .batch(_SQUARE_BATCH).prefetch(2))
+    while True:
+        try:
+            batch = next(iterator)
+        except StopIteration:
+            break
+        except tf.errors.OpError as error:
+            failed(done, error)
+            raise  # `failed` raises; this is only a safeguard
+        batches.append(batch.numpy())
+        done += len(batches[-1])
+    return np.concatenate(batches) if batches else np.zeros((0, size, size, 3), np.uint8)
+
+
+def image_tree(root: Path) -> list[Path]:
+    """Every image file under `root` (`IMAGE_SUFFIXES`, any case), its subfolders searched
+    too, sorted by the path below `root`; hidden files and folders (names starting with `.`,
+    such as macOS's `._photo.jpg` companions) are skipped, and links to folders not followed.
+    """
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found += [Path(folder) / name for name in names if not name.startswith(".")
+                  and Path(name).suffix.lower() in IMAGE_SUFFIXES]
+    return sorted((path for path in found if path.is_file()),
+                  key=lambda path: path.relative_to(root).as_posix())
+
+
+def _selected(parsed: Split, count: int) -> range:
+    return range(count)[parsed.indices(count)]
+
+
+def _flowers_folder(parsed: Split, root: Path) -> Examples:
+    if not root.is_dir():
+        raise DataUnavailableError(f"There is no folder {root}; pass --data-dir FOLDER, "
+                                   f"{FLOWERS_LAYOUT}.")
+    files = image_tree(root)
+    if not files:
+        raise DataError(f"{root} holds no images: no {', '.join(IMAGE_SUFFIXES)} files in it or "
+                        f"its subfolders; pass --data-dir FOLDER, {FLOWERS_LAYOUT}.")
+    chosen = [str(files[index]) for index in _selected(parsed, len(files))]
+    if not chosen:
+        raise DataError(f"flowers split {parsed.text!r} holds none of the {len(files)} images "
+                        f"found under {root}.")
+
+    def failed(first: int, error: Exception) -> None:
+        for path in chosen[first:first + _SQUARE_BATCH]:
+            try:
+                read_image(path, 3)  # the zoo's image reader names the file it refuses
+            except DataError as refused:
+                raise DataError(f"Could not load the images under {root}: {refused}"
+                                ) from error
+        raise DataError(f"Could not load the images under {root}, from {chosen[first]} on: "
+                        f"{first_line(error)}.") from error
+
+    encoded = tf.data.Dataset.from_tensor_slices(chosen).map(tf.io.read_file)
+    images = _squares(encoded, FLOWERS_SIZE, failed)
+    return Examples({"image": images},
+                    f"{len(images)} of the {len(files)} images found under {root} "
+                    f"({parsed.text}), center-cropped to {FLOWERS_SIZE}x{FLOWERS_SIZE}")
+
+
+def _flowers_tfds(parsed: Split) -> Examples:
+    def unavailable(reason: str) -> DataUnavailableError:
+        return DataUnavailableError(f"Could not load Oxford Flowers 102: tensorflow-datasets "
+                                    f"could not prepare {FLOWERS_TFDS!r} ({reason}); pass "
+                                    f"--data-dir FOLDER, {FLOWERS_LAYOUT}.")
+
+    builder = _tfds_builder(FLOWERS_TFDS, FLOWERS_URL, FLOWERS_TFDS_SPLITS[0], unavailable)
+    pool = functools.reduce(tf.data.Dataset.concatenate,
+                            [_encoded(builder, split).map(lambda example: example["image"])
+                             for split in FLOWERS_TFDS_SPLITS])
+    count = int(pool.cardinality())
+    if count < 0:  # unknown (mocked data): counted, without decoding
+        count = int(pool.reduce(0, lambda total, _: total + 1))
+    chosen = _selected(parsed, count)
+    if not chosen:
+        raise DataError(f"flowers split {parsed.text!r} holds none of the {count} images of "
+                        f"tensorflow-datasets' {FLOWERS_TFDS}.")
+
+    def failed(first: int, error: Exception) -> None:
+        last = chosen[min(first + _SQUARE_BATCH, len(chosen)) - 1]
+        raise DataError(f"tensorflow-datasets' copy of {FLOWERS_TFDS} holds an image that does "
+                        f"not decode, among images {chosen[first]} to {last} of its train, "
+                        f"validation and test splits pooled ({first_line(error)}); delete "
+                        f"{builder.data_dir} to prepare it again, or pass --data-dir FOLDER, "
+                        f"{FLOWERS_LAYOUT}.") from error
+
+    images = _squares(pool.skip(chosen.start).take(len(chosen)), FLOWERS_SIZE, failed)
+    return Examples({"image": images},
+                    f"{len(images)} Oxford Flowers 102 images ({parsed.text} of the {count} of "
+                    f"tensorflow-datasets' train, validation and test splits), center-cropped to "
+                    f"{FLOWERS_SIZE}x{FLOWERS_SIZE}")
+
+
+def _flowers(split: str, data_dir: Path | None) -> Examples:
+    """Oxford Flowers 102 as keras-io's DDIM example prepares it, or a folder of any images.
+
+    Every image is decoded as RGB (`zoo.images.decode_image`: greyscale repeated, alpha
+    dropped), center-cropped to a square, resized to `FLOWERS_SIZE` (64) px, bilinear with
+    antialiasing (`square_crop`), and kept in memory as `image`, uint8 (N, 64, 64, 3) (about
+    12 kB an image); they are decoded each time a split is loaded. There are no labels.
+
+    The split base is `all`, one ordered set of images, sliced in tensorflow-datasets' syntax
+    (`all[:80%]`, `all[-100:]`):
+
+    - by default, tensorflow-datasets' `oxford_flowers102` (downloaded and prepared by it on
+      first use): its train, validation and test splits pooled in that order, 8,189 images.
+      keras-io trains on `train[:80%]+validation[:80%]+test[:80%]` and validates on the
+      remaining 20% of each; the zoo's split syntax has no union, so `ddim_flowers` trains on
+      `all[:80%]` of the pool (6,551 images, as many as keras-io's) and holds out `all[80%:]`,
+      the last 1,638 images of the test split;
+    - with `--data-dir DIR`: every image file under DIR, subfolders included, sorted by path
+      (`image_tree`). An empty folder, or a file that does not decode, is a DataError naming it.
+    """
+    parsed = parse_split(split, FLOWERS_SPLITS, "flowers")  # refused before any work
+    if data_dir is None:
+        return _flowers_tfds(parsed)
+    return _flowers_folder(parsed, Path(data_dir))
+
+
 DATASETS: Mapping[str, Callable[[str, Path | None], Examples | UnpairedExamples]] = {
     "mnist": _mnist,
     "mnist_inpaint": _mnist_inpaint,
     "facades": _facades,
     "horse2zebra": _horse2zebra,
     "mnist_restyle": _mnist_restyle,
+    "flowers": _flowers,
 }
 
 

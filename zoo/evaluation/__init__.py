@@ -7,7 +7,7 @@
 - `mode_coverage`: mode coverage on the 2-D Gaussian-mixture benchmarks of mode collapse;
 - `classifiers`: the feature classifiers (digits, horse vs zebra), trained once and cached
   through `cache`;
-- `sampling`: images drawn in bulk from a GAN export;
+- `sampling`: images drawn in bulk through an export's `sample` signature, with its settings;
 - `translation`: held-out figures of translation models (inpainting, restyling, horse <-> zebra);
 - `throughput`: training speed, and a family's step written as the Keras tutorials do.
 - `outliers`: AUROC, one-class MNIST, out-of-distribution sets and the linear separability

@@ -1,6 +1,7 @@
 """The autoencoder's score signature: with the Bernoulli loss, the complexity-corrected error
-first (Serra et al. 2020) and the reconstruction error in nats; with the Gaussian loss, whose
-squared error is no codelength, the reconstruction error alone."""
+first (Serra et al. 2020), the reconstruction error in nats and the reconstruction's squared
+error; with the Gaussian loss, whose squared error is no codelength, the reconstruction error
+alone."""
 
 from __future__ import annotations
 
@@ -25,10 +26,14 @@ def _score(loss: str):
 
 def test_a_bernoulli_autoencoder_scores_the_corrected_error_first():
     model, score = _score("bernoulli")
-    assert score.output_names == ("complexity_corrected", "reconstruction_error")
+    assert score.output_names == ("complexity_corrected", "reconstruction_error",
+                                  "squared_error")
     outputs = score.function(IMAGES)
     error = model.reconstruction_error(IMAGES).numpy()
     np.testing.assert_allclose(outputs["reconstruction_error"].numpy(), error, rtol=1e-6)
+    reconstructions = model.reconstruct(IMAGES).numpy()
+    np.testing.assert_allclose(outputs["squared_error"].numpy(), np.sum(
+        (reconstructions - IMAGES.numpy()) ** 2, axis=(1, 2, 3)), rtol=1e-5)
     np.testing.assert_allclose(outputs["complexity_corrected"].numpy(), error / math.log(2)
                                - complexity_bits(IMAGES, COMPLEXITY_LEVELS).numpy(), rtol=1e-5)
 

@@ -170,6 +170,14 @@ class Autoencoder(PerExampleLossSteps, keras.Model):
         images = tf.cast(images, tf.float32)
         return self._reconstruction_loss(images, self.decoder(self.encoder(images)))
 
+    def squared_error(self, images: tf.Tensor) -> tf.Tensor:
+        """Per-example squared error of the reconstruction in [0, 1], summed over pixels,
+        shape (batch,): the reconstruction error of Ruff et al.'s deep convolutional
+        autoencoder baseline ("Deep One-Class Classification", ICML 2018). Unlike the
+        Bernoulli loss on intensities it holds no entropy of the image's own grey pixels."""
+        images = tf.cast(images, tf.float32)
+        return tf.reduce_sum(tf.square(self.reconstruct(images) - images), axis=[1, 2, 3])
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "image_shape": list(self.image_shape),
                 "code_dim": self.code_dim, "filters": list(self.filters),

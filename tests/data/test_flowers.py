@@ -1,19 +1,24 @@
 """The `flowers` data set: Oxford Flowers 102 through tensorflow-datasets (mocked here) or any
 folder of images, each center-cropped to a square and resized to 64 px as keras-io's DDIM
-example does."""
+example does; and `ddim_flowers` trained on a folder of the user's own pictures."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import zoo
 from zoo.data import DataUnavailableError, load_examples
-from zoo.data.sources import FLOWERS_SIZE, image_tree, square_crop
+from zoo.data.sources import FLOWERS_SIZE, has_labels, image_tree, square_crop
 from zoo.errors import DataError
 from zoo.images import decode_image, resize_image
+from zoo.registry import get_entry
+from zoo.runtime import train as runtime
+from zoo.runtime.train import main
 from helpers import go_offline
 
 SIZE = FLOWERS_SIZE
@@ -68,6 +73,12 @@ def _pictures(root: Path) -> Path:
 
 FOUND = ["a_wide.png", "b_tall.jpg", "c_grey.png", "garden/d_grey.jpeg", "garden/e_small.PNG",
          "garden/roses/f_large.JPG"]
+
+
+def test_the_image_size_is_the_entrys():
+    assert get_entry("ddim_flowers").model_config["image_shape"] == (SIZE, SIZE, 3) == (64, 64, 3)
+    assert get_entry("ddim_flowers").data.dataset == "flowers"
+    assert not has_labels("flowers")
 
 
 def test_square_crop_keeps_the_central_square_of_wide_and_tall_images():
@@ -245,3 +256,32 @@ def test_flowers_offline_names_data_dir_and_writes_nothing(tmp_path, monkeypatch
                               "not prepare 'oxford_flowers102'")
     assert "no network" in message and "--data-dir FOLDER, a folder of images" in message
     assert not (tmp_path / "keras").exists()
+
+
+def test_ddim_flowers_trains_on_a_folder_of_pictures_and_exports(tmp_path, capsys,
+                                                                 monkeypatch):
+    # The family's per-epoch preview and its plots of the export sample thousands of 64 px
+    # images, minutes on a loaded CPU; test_every_entry draws them for this entry. Here they
+    # are blanks: what is tested is the folder's images reaching training and the export.
+    get_family = runtime.get_family
+    monkeypatch.setattr(runtime, "get_family", lambda name: dataclasses.replace(
+        get_family(name), preview=lambda model, held_out, seed: np.zeros((2, 2, 3)),
+        plots=lambda exported, held_out, folder: []))
+    root = _pictures(tmp_path / "pictures")
+    exported = tmp_path / "exported"
+    status = main("ddim_flowers", ["--data-dir", str(root), "--epochs", "1",
+                                   "--steps-per-epoch", "1", "--batch-size", "2",
+                                   "--block-depth", "1", "--out", str(tmp_path / "run"),
+                                   "--export-dir", str(exported)])
+    printed = capsys.readouterr()
+    assert status == 0, printed.err
+    # The entry's own splits: the first 80% of the sorted files, the last 20% held out.
+    assert (f"[zoo] training ddim_flowers on 5 of the 6 images found under {root} (all[:80%]), "
+            f"center-cropped to {SIZE}x{SIZE}: epoch 1 of 1, 1 step of 2 examples each"
+            in printed.err)
+    model = zoo.load(exported / "ddim_flowers" / "1")
+    training = model.metadata["training"]
+    assert (training["train_split"], training["train_examples"]) == ("all[:80%]", 5)
+    assert "--data-dir" in training["command"]
+    samples = model.sample(count=2, seed=0, steps=2)
+    assert samples.shape == (2, SIZE, SIZE, 3) and 0 <= samples.min() <= samples.max() <= 1

@@ -24,20 +24,26 @@ EPOCHS, STEPS = 2, 2
 # the default download (`tfds`; reading an unpaired folder is tests/data's and the restyling
 # entry's). A new data set adds its kind here.
 DATA_KINDS = {"mnist": "mnist", "mnist_inpaint": "mnist", "mnist_restyle": "mnist",
-              "facades": "paired", "horse2zebra": "tfds"}
+              "facades": "paired", "horse2zebra": "tfds", "flowers": "tfds"}
+# The training and held-out splits of each data set's test run: `train` and `test`, or two
+# that do not overlap where the data set's splits are others (flowers' one pool, `all`: its
+# entry's own, the first 80% and the last 20%).
+SPLITS = {"flowers": ("all[:80%]", "all[80%:]")}
 # The smallest value of each model flag an entry may take, for a cheap run.
-SMALLEST = {"image_size": "32", "filters": "4", "residual_blocks": "1"}
+SMALLEST = {"image_size": "32", "filters": "4", "residual_blocks": "1", "block_depth": "1"}
 
 
-def _setup(name: str) -> tuple[str, tuple[str, ...]]:
-    """The entry's kind of test data and the flags of its smallest model. The training split
-    is named explicitly, so it never overlaps the held-out `test` split."""
+def _setup(name: str) -> tuple[str, str, tuple[str, ...]]:
+    """The entry's kind of test data, its held-out split and the flags of its smallest model.
+    The training split is named explicitly, so it never overlaps the held-out split."""
     entry = ENTRIES[name]
     assert entry.data.dataset in DATA_KINDS, \
         f"add how to make test data for the {entry.data.dataset!r} data set to DATA_KINDS"
-    flags = [("--train-split", "train")] + [
+    train, validation = SPLITS.get(entry.data.dataset, ("train", "test"))
+    flags = [("--train-split", train)] + [
         (f"--{key.replace('_', '-')}", SMALLEST[key]) for key in entry.flags if key in SMALLEST]
-    return DATA_KINDS[entry.data.dataset], tuple(part for flag in flags for part in flag)
+    return (DATA_KINDS[entry.data.dataset], validation,
+            tuple(part for flag in flags for part in flag))
 
 
 def _scalars(folder: Path) -> dict[str, dict[int, float]]:
@@ -68,7 +74,7 @@ def _expected_learning_rates(name: str) -> dict[str, list[float]]:
 @pytest.mark.parametrize("name", sorted(ENTRIES))
 def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_step_convention(
         name, tmp_path, mnist_idx_dir, capsys, monkeypatch):
-    source, flags = _setup(name)
+    source, validation_split, flags = _setup(name)
     data = contextlib.ExitStack()
     if source == "tfds":
         import tensorflow_datasets as tfds
@@ -82,7 +88,7 @@ def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_ste
         flags = ("--data-dir", str(folder), *flags)
     out = tmp_path / "run"
     with data:
-        status = main(name, ["--validation-split", "test", "--epochs", str(EPOCHS),
+        status = main(name, ["--validation-split", validation_split, "--epochs", str(EPOCHS),
                              "--steps-per-epoch", str(STEPS), "--batch-size", "2",
                              "--out", str(out), "--export-dir", str(tmp_path / "exported"),
                              *flags])
@@ -130,7 +136,7 @@ def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_ste
     # A model that scores records its scores' held-out distribution: the validation split's.
     quantiles = exported.score_quantiles
     if SCORE_SIGNATURE in exported.signatures:
-        assert (quantiles["split"], quantiles["examples"]) == ("test", 16)
+        assert (quantiles["split"], quantiles["examples"]) == (validation_split, 16)
         assert list(quantiles["outputs"]) == list(exported.signatures[SCORE_SIGNATURE]
                                                   .output_names)
     else:
@@ -142,7 +148,7 @@ def test_a_run_with_a_validation_split_reports_held_out_figures_and_logs_one_ste
         value = int(flags[flags.index(flag) + 1]) if flag in flags else \
             ENTRIES[name].model_config[key]
         changed = [*flags, flag, str(2 * value)]
-        assert main(name, ["--validation-split", "test", "--epochs", str(EPOCHS),
+        assert main(name, ["--validation-split", validation_split, "--epochs", str(EPOCHS),
                            "--steps-per-epoch", str(STEPS), "--batch-size", "2",
                            "--out", str(out), *changed]) == 2
         assert f"holds a run started with {flag} " in capsys.readouterr().err

@@ -554,3 +554,43 @@ def test_pictures_are_shown_at_their_native_width(page: Path, picture: str, widt
     native = struct.unpack(">I", header[16:20])[0]  # the PNG IHDR's width
     assert width == native, \
         f"{page.relative_to(REPO)} shows {picture} ({native} px wide) at {width} px"
+
+
+def _ood_table(page: Path) -> tuple[str, dict[str, dict[str, str]]]:
+    """The out-of-distribution table of a family page: the entry its benchmark command
+    measures, and each row's cells by column header."""
+    text = page.read_text()
+    command = re.search(r"^python benchmarks/outlier_detection\.py ood .*--models (\w+)\s*$",
+                        text, re.M)
+    assert command, f"{page.relative_to(REPO)} shows no `outlier_detection.py ood` command"
+    lines = text[command.end():].split("\n\n|", 1)[1].split("\n\n")[0].splitlines()
+    header = [cell.strip().strip("`") for cell in ("|" + lines[0]).strip("|").split("|")]
+    rows = {}
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(header[1:], cells[1:]))
+    return command[1], rows
+
+
+@pytest.mark.parametrize("page", ["autoencoder.md", "vae.md"])
+def test_the_outlier_figures_are_those_the_benchmark_recorded(page: str):
+    """Each family page's out-of-distribution AUROCs are the ones its command,
+    `benchmarks/outlier_detection.py ood --record`, wrote into the shipped export."""
+    import json
+
+    from zoo.evaluation.outliers import IW_NLL
+
+    entry, rows = _ood_table(DOCS / page)
+    record = json.loads((REPO / "exported" / entry / "1" / "zoo.json").read_text())[
+        "evaluation"]["out_of_distribution"]
+    assert len(rows) >= 8
+    shown = set()
+    for names, cells in rows.items():
+        for name in names.split(", "):
+            shown.add(name)
+            index = record["sets"].index(name)
+            for header, value in cells.items():
+                score = re.sub(r"^IW NLL", IW_NLL, header)
+                assert f"{record['auroc_percent'][score][index]:.1f}" == value, \
+                    (page, name, header)
+    assert shown == set(record["sets"])  # every set, none left out

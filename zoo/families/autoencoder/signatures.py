@@ -20,9 +20,9 @@ ERROR_UNITS = {"bernoulli": "nats (binary cross-entropy summed over pixels)",
 """What `score` measures, by the model's reconstruction loss."""
 
 COMPLEXITY_LEVELS = 2
-"""The grey levels of the complexity correction: measured on the shipped ae_mnist, images
-thresholded at 0.5 separate simple inputs as well as 4, 16 or 256 levels and noise and
-overlaid digits better (docs/autoencoder.md)."""
+"""The grey levels of the complexity correction: images thresholded at 0.5, as the VAE's are
+(the shipped ae_mnist and the figures of docs/autoencoder.md use it; `complexity_bits` takes
+2 to 256)."""
 
 
 def signatures(model: Autoencoder) -> list[Signature]:

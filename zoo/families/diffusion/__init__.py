@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from zoo.families.base import Family
 from zoo.families.diffusion.model import LOSSES, Diffusion
-from zoo.families.diffusion.plots import plots
+from zoo.families.diffusion.plots import grid_count, plots
 from zoo.families.diffusion.schedules import SCHEDULES
 from zoo.families.diffusion.signatures import DEFAULT_STEPS, signatures
 from zoo.families.ranges import to_generator_range, to_unit_range
@@ -43,11 +43,11 @@ def preprocess(features: Mapping[str, tf.Tensor], seed: tf.Tensor) -> tf.Tensor:
     return to_generator_range(features["image"])
 
 
-def preview(model: Diffusion, held_out: Mapping[str, np.ndarray], seed: int, count: int = 64
-            ) -> np.ndarray:
+def preview(model: Diffusion, held_out: Mapping[str, np.ndarray], seed: int) -> np.ndarray:
     """The same starting noise every epoch, sampled with deterministic DDIM in `DEFAULT_STEPS`
-    steps."""
+    steps: 64 images, or fewer of larger images (`grid_count`: 16 of 64 px)."""
     del held_out  # drawn from noise
+    count = grid_count(model.image_shape)
     noise = tf.random.stateless_normal([count, *model.image_shape], [seed, 0])
     generate = tf.function(lambda noise: model.generate(noise, DEFAULT_STEPS))
     return tile(to_unit_range(generate(noise)).numpy())

@@ -26,7 +26,9 @@ the reconstruction error and the accuracy of a linear classifier (multinomial lo
 regression) fitted to the codes of --train-split.
 
 Runs, exports and each run's scores are kept under `--work-dir`, so a second invocation with
-the same settings reuses them (and an interrupted one resumes). Progress goes to stderr; the
+the same settings reuses them (and an interrupted one resumes); a one-class run whose family's
+`score` has changed since is not trained again but scored again, its export rewritten with the
+family's current signatures. Progress goes to stderr; the
 table, as Markdown, to stdout; `--json FILE` stores the figures, `--record` writes them into
 the zoo.json `evaluation` of each entry's export in the exported folder. Real MNIST is read
 from `--data-dir` (default ../shared/data/mnist, the IDX files of its test split).
@@ -57,7 +59,8 @@ from zoo.data import load_mnist
 from zoo.data.sources import has_labels
 from zoo.errors import ZooError
 from zoo.evaluation.outliers import (COMPLEX_SETS, IW_NLL, REFERENCE_MEANS, RUFF_DEEP_SVDD,
-                                     SIMPLE_SETS, auroc, codes, linear_probe_accuracy,
+                                     SIMPLE_SETS, auroc, codes, declared_score_outputs,
+                                     linear_probe_accuracy, with_current_signatures,
                                      markdown_table, mean_and_spread, one_class_aurocs,
                                      out_of_distribution_sets, reconstruction_errors, scores,
                                      train_model, unit_images)
@@ -255,6 +258,7 @@ def one_class(args: argparse.Namespace) -> dict[str, Any]:
              f"digits {', '.join(map(str, args.classes))}; seeds 0 to {seeds[-1]}), "
              f"{args.epochs} epochs at batch {args.batch_size}, each scoring "
              f"{len(images)} images of {args.test_split}")
+    score_outputs = {entry: declared_score_outputs(entry) for entry in args.entries}
     # figures[column][digit] = AUROC of each seed
     figures: dict[str, dict[int, list[float]]] = {}
     timings, started, done = [], time.perf_counter(), 0
@@ -263,12 +267,15 @@ def one_class(args: argparse.Namespace) -> dict[str, Any]:
             for entry in args.entries:
                 folder = args.work_dir / "one_class" / f"{entry}-class{digit}-seed{seed}"
                 flags = _training_flags(args, seed) + ["--normal-class", str(digit)]
+                # The family's score outputs are settings too: a run cached before its family's
+                # score changed is scored again, its export rewritten (with_current_signatures).
                 settings = {"entry": entry, "flags": flags, "test_split": args.test_split,
-                            "k": args.k}
+                            "k": args.k, "score_outputs": score_outputs[entry]}
 
                 def compute() -> dict[str, Any]:
                     start = time.perf_counter()
-                    version = train_model(entry, folder / "run", folder / "exported", flags)
+                    version = with_current_signatures(
+                        train_model(entry, folder / "run", folder / "exported", flags))
                     trained = time.perf_counter()
                     exported = zoo.load(version)
                     aurocs = one_class_aurocs(scores(exported, images, args.k), labels, digit)

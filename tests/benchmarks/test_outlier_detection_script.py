@@ -196,3 +196,61 @@ def test_help_shows_the_example_commands_and_each_task_its_own_flags(capsys):
         assert f"\n{task}: " in helps[task]  # the task's paragraph of the docstring
     assert "--k K" in helps["one-class"] and "--k K" in helps["ood"]
     assert "--k" not in helps["codes"]
+
+
+def test_a_cached_run_is_scored_again_with_its_family_s_current_score(one_class_run, tmp_path,
+                                                                       monkeypatch):
+    # A copy of the finished run, and a VAE family whose score now returns its first output
+    # alone: the run is not trained again, its export is rewritten with the current signatures,
+    # and the table has the current outputs only (not the cached figures).
+    import dataclasses
+    import shutil
+
+    import zoo.families.vae as vae
+    from zoo.signatures import Signature
+
+    work = tmp_path / "work"
+    shutil.copytree(one_class_run["root"] / "work", work)
+    argv = [*one_class_run["argv"]]
+    argv[argv.index("--work-dir") + 1] = str(work)
+    argv[argv.index("--json") + 1] = str(tmp_path / "figures.json")
+
+    original = vae.FAMILY.signatures
+
+    def first_score_only(model):
+        declared = original(model)
+        score = next(signature for signature in declared if signature.name == "score")
+        first = score.outputs[0].name
+        changed = Signature("score", score.description, score.inputs, score.outputs[:1],
+                            lambda images: {first: score.function(images)[first]})
+        return [changed if signature.name == "score" else signature for signature in declared]
+
+    script = _script()
+    monkeypatch.setattr(vae, "FAMILY", dataclasses.replace(vae.FAMILY,
+                                                          signatures=first_score_only))
+    trained = []
+    monkeypatch.setattr(script, "train_model",
+                        lambda *args: trained.append(args) or _finished(args))
+    code, out, err = _run_with(script, argv)
+    assert code == 0, err
+    assert len(trained) == 1  # asked once, and found finished: no training
+    assert "its signatures are not its family's any more; rewriting them" in err
+    export = work / "one_class" / "vae_mnist-class1-seed0" / "exported" / "vae_mnist" / "1"
+    outputs = zoo.load(export).signatures["score"].output_names
+    assert outputs == ("complexity_corrected",)
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert list(figures["per_class"]) == ["vae_mnist complexity_corrected",
+                                          f"vae_mnist {IW_NLL} (k=3)"]
+
+
+def _finished(args) -> object:
+    """The export a finished run's train_model call returns."""
+    entry, out, export_dir, flags = args
+    return export_dir / entry / "1"
+
+
+def _run_with(script, argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = script.main(argv)
+    return code, out.getvalue(), err.getvalue()

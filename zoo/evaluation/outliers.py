@@ -28,6 +28,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from zoo.console import progress
+
 RUFF_DEEP_SVDD = (98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5)
 """One-class Deep SVDD's AUROC (%) for MNIST digits 0-9, Ruff et al. 2018, Table 1 (mean 94.8);
 trained on the ~6,000 training images of each digit, tested on the 10,000 test images."""
@@ -338,6 +340,44 @@ def mean_and_spread(values: Sequence[float]) -> tuple[float, float]:
     """
     values = np.asarray(values, np.float64)
     return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def declared_score_outputs(entry_name: str) -> list[str]:
+    """The outputs the entry's family declares for `score` today (empty for a family that does
+    not score), from a model of the entry's default config: part of a cached run's settings,
+    so that a family whose `score` changed gets its runs scored again.
+
+    Example:
+        >>> declared_score_outputs("ae_mnist")
+        ['complexity_corrected', 'reconstruction_error', 'squared_error']
+    """
+    from zoo import build
+    from zoo.families import get_family
+    from zoo.outliers import SCORE_SIGNATURE
+    from zoo.registry import get_entry
+
+    family = get_family(get_entry(entry_name).family)
+    signature = next((signature for signature in family.signatures(build(entry_name))
+                      if signature.name == SCORE_SIGNATURE), None)
+    return [] if signature is None else list(signature.output_names)
+
+
+def with_current_signatures(version: Path) -> Path:
+    """The export, its signatures rewritten with its own weights if its family declares others
+    today (`zoo.rewrite_signatures.rewrite_signatures`): a finished run found again by
+    `train_model` scores as the family does now, not as when it was trained."""
+    from zoo import load
+    from zoo.families import get_family
+    from zoo.rewrite_signatures import rewrite_signatures
+
+    exported = load(version)
+    current = [signature.to_json() for signature in
+               get_family(exported.metadata["family"]).signatures(exported.keras_model())]
+    if current == exported.metadata["signatures"]:
+        return version
+    progress(f"{version}: its signatures are not its family's any more; rewriting them with "
+             "its own weights")
+    return rewrite_signatures(version)
 
 
 def train_model(entry_name: str, out: Path, export_dir: Path, flags: Sequence[str] = ()

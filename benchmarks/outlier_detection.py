@@ -57,7 +57,7 @@ import zoo
 from zoo.console import plural, progress
 from zoo.data import load_mnist
 from zoo.data.sources import has_labels
-from zoo.errors import ZooError
+from zoo.errors import ConfigurationError, ZooError
 from zoo.evaluation.outliers import (COMPLEX_SETS, IW_NLL, REFERENCE_MEANS, RUFF_DEEP_SVDD,
                                      SIMPLE_SETS, auroc, codes, declared_score_outputs,
                                      linear_probe_accuracy, with_current_signatures,
@@ -358,15 +358,23 @@ def ood(args: argparse.Namespace) -> dict[str, Any]:
         progress(f"wrote {args.picture}: the digits, then one row per set ({', '.join(sets)})")
     figures: dict[str, dict[str, float]] = {}
     models = {}
-    for model in args.models:
-        exported = zoo.load(model_argument(model))
+    loaded = {model: zoo.load(model_argument(model)) for model in dict.fromkeys(args.models)}
+    names = [exported.name for exported in loaded.values()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated and args.record:
+        raise ConfigurationError(f"--record writes into each entry's export, but --models names "
+                                 f"several exports of {', '.join(repeated)}; record one at a "
+                                 "time.")
+    for model, exported in loaded.items():
         models[model] = str(exported.path)
+        # Two exports of one entry are told apart by the model argument that names each.
+        label = model if exported.name in repeated else exported.name
         start = time.perf_counter()
         normal = scores(exported, digits, args.k)
         for name, images in sets.items():
             anomalous = scores(exported, images, args.k)
             for score, values in normal.items():
-                figures.setdefault(_column(exported.name, score, args.k), {})[name] = auroc(
+                figures.setdefault(_column(label, score, args.k), {})[name] = auroc(
                     values, anomalous[score])
         progress(f"{model} ({exported.path}): scored {len(digits)} digits and "
                  f"{plural(len(sets), 'set')} of {args.count} in "

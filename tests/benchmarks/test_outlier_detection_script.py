@@ -128,6 +128,28 @@ def test_ood_scores_digits_against_each_set_and_records_it(one_class_run, tmp_pa
     assert recorded["command"].startswith("python benchmarks/outlier_detection.py ood ")
 
 
+def test_two_exports_of_one_entry_get_a_column_each_and_cannot_be_recorded(one_class_run,
+                                                                            tmp_path):
+    import shutil
+
+    root, data = one_class_run["root"], one_class_run["data"]
+    vae = root / "work" / "one_class" / "vae_mnist-class1-seed0" / "exported" / "vae_mnist" / "1"
+    other = tmp_path / "other" / "vae_mnist" / "1"
+    shutil.copytree(vae, other)
+    argv = ["ood", "--data-dir", str(data), "--split", "test", "--models", str(vae), str(other),
+            "--count", "4", "--k", "0", "--json", str(tmp_path / "ood.json")]
+    code, out, err = _run(argv)
+    assert code == 0, err
+    columns = list(json.loads((tmp_path / "ood.json").read_text())["aurocs"])
+    score = zoo.load(vae).signatures["score"].output_names[0]
+    assert f"{vae} {score}" in columns and f"{other} {score}" in columns
+    assert len(columns) == 2 * len(zoo.load(vae).signatures["score"].output_names)
+    code, out, err = _run([*argv, "--record"])
+    assert code == 2 and err.strip().splitlines()[-1] == (
+        "error: --record writes into each entry's export, but --models names several exports "
+        "of vae_mnist; record one at a time.")
+
+
 def test_codes_trains_each_size_and_measures_reconstruction_and_the_linear_probe(tmp_path):
     data = write_mnist_idx(tmp_path / "mnist")
     code, out, err = _run(["codes", "--data-dir", str(data), "--entries", "ae_mnist",

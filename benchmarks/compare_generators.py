@@ -41,7 +41,11 @@ held-out ones: the Fréchet distance, precision and recall that real digits reac
 (8,000 against 2,000 images, where a model's row has --count against 2,000).
 
 Progress goes to stderr and the table, as Markdown, to stdout; `--json FILE` stores
-the figures, and `--record` writes each model's into its export's zoo.json
+the figures; `--picture FILE.png` draws the models' samples side by side at native size
+(per model, 64 of its images spread evenly over its draw, so that a class-conditional
+model shows every class, tiled 8 by 8, from its row at the sample signature's defaults,
+else its first row; the panels in the order of the table, 8 grey pixels apart); and
+`--record` writes each model's into its export's zoo.json
 (`evaluation.compare_generators`; an entry name then means its export in the
 exported folder). MNIST is read from `--data-dir` (default ../shared/data/mnist).
 """
@@ -79,6 +83,7 @@ from zoo.evaluation.precision_recall import DEFAULT_K, precision_recall  # noqa:
 from zoo.evaluation.sampling import (is_conditional, sample_images,  # noqa: E402
                                      sample_settings)
 from zoo.export import record_evaluation  # noqa: E402
+from zoo.images import save_png, tile  # noqa: E402
 from zoo.input_checks import check_inputs  # noqa: E402
 from zoo.loading import ExportedModel  # noqa: E402
 from zoo.paths import model_argument  # noqa: E402
@@ -91,6 +96,9 @@ SWEPT = ("steps", "eta")
 """The sample() settings given a row per value (`--steps`, `--etas`) when an export takes them."""
 TRAINING_KEYS = ("wall_seconds", "timed_epochs", "images_per_second")
 """The training details of an export's zoo.json shown in the table."""
+PICTURE_IMAGES, PICTURE_COLUMNS, PICTURE_GAP = 64, 8, 8
+"""`--picture`: the images of each model's panel, tiled this many to a row, and the grey
+gutter in pixels between panels."""
 RECORD_KEY = "compare_generators"
 """Where `--record` puts a model's figures in its export's zoo.json `evaluation`."""
 
@@ -164,6 +172,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="training batch of the classifier (default: %(default)s)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE",
                         help="also write the figures to FILE")
+    parser.add_argument("--picture", type=Path, default=None, metavar="FILE.png",
+                        help=f"also draw {PICTURE_IMAGES} samples of each model side by side at "
+                             "native size into this PNG (the row at the sample signature's "
+                             "defaults, else the first)")
     parser.add_argument("--record", action="store_true",
                         help=f"write each model's figures into its export's zoo.json "
                              f"(evaluation.{RECORD_KEY}); an entry name means its export in "
@@ -175,6 +187,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     repeated = sorted({model for model in given if given.count(model) > 1})
     if repeated:
         parser.error(f"--models names {', '.join(repeated)} more than once")
+    if args.picture is not None and args.picture.is_dir():
+        parser.error(f"--picture {args.picture} is a folder; name a .png file")
+    if args.picture is not None and args.picture.suffix.lower() != ".png":
+        parser.error(f"--picture writes a PNG; name a file ending in .png, not {args.picture}")
     if args.count <= args.k:
         parser.error(f"--count must be more than --k ({args.k}) for the k-NN radii; got "
                      f"{args.count}")
@@ -267,7 +283,37 @@ def _against_held_out(features: np.ndarray, held_features: np.ndarray,
             "recall": round(recall, 5)}
 
 
-def compare(args: argparse.Namespace) -> dict[str, Any]:
+def _picture_row(exported: ExportedModel, grid: list[dict[str, Any]]) -> int:
+    """The row `--picture` shows: the one at the sample signature's defaults, else the
+    first."""
+    defaults = {spec.name: spec.default for spec in exported.signatures["sample"].inputs
+                if spec.default is not None}
+    matching = [index for index, settings in enumerate(grid)
+                if all(defaults.get(name) == value for name, value in settings.items())]
+    return matching[0] if matching else 0
+
+
+def picture(panels: Sequence[np.ndarray]) -> np.ndarray:
+    """Each model's images tiled (64 spread evenly over its draw, 8 to a row), the tiles side
+    by side with a grey gutter: one (H, W, C) image at native size."""
+    tiles = []
+    for images in panels:
+        chosen = images[np.linspace(0, len(images) - 1, min(PICTURE_IMAGES, len(images)))
+                        .round().astype(int)]
+        tiles.append(tile(chosen, columns=PICTURE_COLUMNS))
+    height = max(grid.shape[0] for grid in tiles)
+    gutter = np.full((height, PICTURE_GAP, tiles[0].shape[2]), 0.5, np.float32)
+    padded = [np.pad(grid, ((0, height - grid.shape[0]), (0, 0), (0, 0)), constant_values=1.0)
+              for grid in tiles]
+    return np.concatenate(list(itertools.chain(*zip(padded, [gutter] * len(padded))))[:-1],
+                          axis=1)
+
+
+def compare(args: argparse.Namespace,
+            panels: dict[str, tuple[dict[str, Any], np.ndarray]] | None = None
+            ) -> dict[str, Any]:
+    """The figures of every model and setting; `panels`, when given, receives each model's
+    settings and images of the row `--picture` shows."""
     start = time.perf_counter()
     models, skipped = _load_models(args)
     splits = {}
@@ -306,10 +352,13 @@ def compare(args: argparse.Namespace) -> dict[str, Any]:
         parameters, networks = _parameters(exported)
         training = exported.metadata.get("training", {})
         rows = []
-        for settings in _settings_grid(exported, args):
+        grid = _settings_grid(exported, args)
+        for index, settings in enumerate(grid):
             drawn = time.perf_counter()
             images, _ = sample_images(exported, args.count, args.seed, args.chunk, settings)
             seconds = time.perf_counter() - drawn
+            if panels is not None and index == _picture_row(exported, grid):
+                panels[name] = settings, images
             features, probabilities = classify(classifier, images)
             row = {"settings": settings, "generated_images": int(len(images)),
                    **_against_held_out(features, held_features, held_statistics, args.k),
@@ -396,12 +445,23 @@ def _record(figures: dict[str, Any], command: str) -> None:
         progress(f"recorded in {record_evaluation(model['export'], RECORD_KEY, record)}")
 
 
+def _described(settings: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {value:g}" for key, value in settings.items())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
     try:
-        figures = compare(args)
+        panels: dict[str, tuple[dict[str, Any], np.ndarray]] = {}
+        figures = compare(args, panels if args.picture else None)
         print(table(figures), flush=True)
+        if args.picture:
+            args.picture.parent.mkdir(parents=True, exist_ok=True)
+            save_png(args.picture, picture([images for _, images in panels.values()]))
+            shown = "; ".join(name + (f" ({_described(settings)})" if settings else "")
+                              for name, (settings, _) in panels.items())
+            progress(f"wrote {args.picture}: left to right, {shown}")
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, indent=1) + "\n")

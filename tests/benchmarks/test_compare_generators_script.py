@@ -173,3 +173,40 @@ def test_bad_flags_are_one_error_line(flags, message, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_info.value.code == 2 and len(err) == 1
     assert err[0].startswith("error: ") and message in err[0]
+
+
+def test_picture_shows_each_models_samples_side_by_side_at_native_size(setup, first_run,
+                                                                       tmp_path, capsys):
+    import numpy as np
+    import tensorflow as tf
+
+    import zoo
+    from zoo.evaluation.sampling import sample_images
+    from zoo.images import tile, to_uint8
+
+    script = benchmark_script("compare_generators")
+    gan, diffusion = first_run["gan"], first_run["diffusion"]
+    path = tmp_path / "nested" / "side_by_side.png"
+    # The diffusion panel comes from the row at sample()'s defaults (20 steps, eta 0), not
+    # the first row (1 step, eta 1).
+    code, _, err = _run(capsys, _flags(setup, "--models", gan, diffusion, "--steps", "1", "20",
+                                       "--etas", "1", "0", "--picture", str(path)))
+    assert code == 0, err
+    assert f"wrote {path}: left to right, {gan}; {diffusion} (steps 20, eta 0)" in err
+    pixels = tf.io.decode_png(path.read_bytes()).numpy()
+    # 12 images a model: 8 to a row, two rows of 28 px and a 1-px gutter; the panels 8 px
+    # apart.
+    assert pixels.shape == (57, 231 + 8 + 231, 1)
+    assert np.all(pixels[:, 231:239] == 128)
+    for name, settings, left in ((gan, {}, 0), (diffusion, {"steps": 20, "eta": 0.0}, 239)):
+        images, _ = sample_images(zoo.load(name), 12, seed=0, chunk=5, settings=settings)
+        np.testing.assert_array_equal(pixels[:, left:left + 231], to_uint8(tile(images, 8)))
+
+
+def test_picture_must_name_a_png_file(tmp_path, capsys):
+    for given, message in ((tmp_path / "grid.jpg", "name a file ending in .png"),
+                           (tmp_path, "is a folder")):
+        with pytest.raises(SystemExit):
+            benchmark_script("compare_generators").parse_args(["--picture", str(given)])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0]

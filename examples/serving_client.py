@@ -85,7 +85,9 @@ def input_parser(signature: Signature, prog: str | None = None) -> argparse.Argu
 
     Image inputs take image files (`--image` also names the first of them); string
     inputs send the files' bytes, float image inputs their pixels. Other inputs
-    take a JSON value (`4`, `[[0.1, 0.2]]`) or a `.npy` file.
+    take a JSON value (`4`, `[[0.1, 0.2]]`) or a `.npy` file; an input with a declared
+    default (a diffusion model's `steps` and `eta`) may be left out, and the request
+    then carries its default (TF Serving itself fills in nothing).
     """
     parser = argparse.ArgumentParser(prog=prog, description=f"{signature.name}(): "
                                      f"{signature.description}")
@@ -101,8 +103,11 @@ def input_parser(signature: Signature, prog: str | None = None) -> argparse.Argu
             parser.add_argument(*flags, dest=spec.name, nargs="+", required=True,
                                 metavar="FILE", help=f"{spec.description} (image files)")
         else:
-            parser.add_argument(*flags, dest=spec.name, required=True, metavar="VALUE",
-                                help=f"{spec.expected()} (JSON, or a .npy file)")
+            optional = spec.default is not None
+            parser.add_argument(*flags, dest=spec.name, required=not optional, metavar="VALUE",
+                                default=None,
+                                help=f"{spec.expected()} (JSON, or a .npy file"
+                                     + (f"; default {spec.default:g})" if optional else ")"))
     return parser
 
 
@@ -132,6 +137,8 @@ def read_inputs(signature: Signature, arguments: dict[str, Any]) -> dict[str, An
     values = {}
     for spec in signature.inputs:
         given = arguments[spec.name]
+        if given is None:  # left out: `serving.rest_body` and the gRPC request send its default
+            continue
         if spec.dtype == "string" and spec.batched:
             values[spec.name] = [read_image_bytes(path) for path in given]
         elif _image_input(spec):

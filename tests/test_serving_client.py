@@ -399,3 +399,22 @@ def test_the_client_over_grpc(exports, tmp_path, capsys):
     written = tmp_path / f"{zoo.load(folder).name}_sample_png.png"
     assert written.read_bytes() == zoo.load(folder).sample_png(count=4, seed=0)
     assert capsys.readouterr().out.startswith(f"wrote {written}")
+
+
+def test_the_client_sends_the_default_of_an_input_left_out(exports, capsys):
+    folder = exports["diffusion"]
+    sample = zoo.load(folder).signatures["sample_png"]
+    defaults = {spec.name: spec.default for spec in sample.inputs if spec.default is not None}
+    assert set(defaults) == {"steps", "eta"}
+    assert client().main([str(folder), "sample_png", "--count", "2", "--seed", "1",
+                          "--dry-run"]) == 0
+    _, body = capsys.readouterr().out.splitlines()
+    assert json.loads(body)["inputs"] == {"count": 2, "seed": 1, **defaults}
+    # Given, a value replaces the default; an input without one is still required.
+    assert client().main([str(folder), "sample_png", "--count", "2", "--seed", "1",
+                          "--steps", "3", "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[1])["inputs"]["steps"] == 3
+    with pytest.raises(SystemExit) as exit_info:
+        client().main([str(folder), "sample_png", "--count", "2", "--dry-run"])
+    assert exit_info.value.code == 2
+    assert "the following arguments are required: --seed" in capsys.readouterr().err

@@ -509,7 +509,7 @@ def test_the_command_check_sees_blocks_and_prose():
     assert ("zoo sample vae_mnist --out vae_mnist_samples.png", True) in commands
     assert ("zoo translate pix2pix_facades test/1.jpg --take right --out facades/",
             False) in commands
-    assert ("zoo sample --count --label --seed --out", False) in commands
+    assert ("zoo sample --count --label --seed --steps --eta --version --out", False) in commands
     assert any(text.startswith("python recipes/cyclegan_horse2zebra.py --data-dir") and whole
                for text, whole in commands)
     assert any(text.startswith("python examples/serving_client.py") and whole

@@ -285,3 +285,36 @@ def test_ddim_flowers_trains_on_a_folder_of_pictures_and_exports(tmp_path, capsy
     assert "--data-dir" in training["command"]
     samples = model.sample(count=2, seed=0, steps=2)
     assert samples.shape == (2, SIZE, SIZE, 3) and 0 <= samples.min() <= samples.max() <= 1
+
+
+def test_a_folder_with_pictures_added_is_other_data_and_a_moved_one_the_same(tmp_path):
+    """What `zoo train` compares before resuming a run (`data_fingerprint`): adding
+    pictures to a --data-dir changes the 80% it trains on and the 20% it holds out."""
+    import shutil
+
+    from zoo.data.examples import Examples
+    from zoo.runtime.train import data_fingerprint
+
+    root = _pictures(tmp_path / "pictures")
+    before = [data_fingerprint(load_examples("flowers", split, root))
+              for split in ("all[:80%]", "all[80%:]")]
+    moved = shutil.copytree(root, tmp_path / "elsewhere")
+    assert [data_fingerprint(load_examples("flowers", split, moved))
+            for split in ("all[:80%]", "all[80%:]")] == before
+    _png(root / "zz_added.png", np.full((30, 30, 3), 90, np.uint8))
+    after = [data_fingerprint(load_examples("flowers", split, root))
+             for split in ("all[:80%]", "all[80%:]")]
+    assert after[0] != before[0] and after[1] != before[1]
+    # Examples read from files as the stream runs: their paths relative to the files'
+    # folder and their sizes.
+    files = sorted(str(path) for path in image_tree(moved))
+
+    def by_path(paths):
+        return data_fingerprint(Examples({"image": np.array(paths)}, "files",
+                                         read=lambda batch: batch))
+
+    assert by_path(files) == by_path([str(path) for path in sorted(image_tree(root))
+                                      if path.name != "zz_added.png"])
+    Path(files[0]).write_bytes(Path(files[0]).read_bytes() + b"\0")
+    assert by_path(files) != by_path([str(path) for path in sorted(image_tree(root))
+                                      if path.name != "zz_added.png"])

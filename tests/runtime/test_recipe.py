@@ -424,3 +424,30 @@ def test_pix2pix_facades_offline_without_data_dir_is_one_sentence(tmp_path, monk
     # Keras itself may write its keras.json under KERAS_HOME; no data set folder is started.
     written = (tmp_path / "run", tmp_path / "exported", tmp_path / "keras" / "datasets")
     assert not any(path.exists() for path in written)
+
+
+def test_a_run_resumes_only_on_the_data_it_started_with(mnist_idx_dir, tmp_path):
+    import shutil
+
+    from helpers import write_idx
+
+    entry = get_entry("vae_mnist")
+    train(entry, parse_args(entry, _small_run(mnist_idx_dir, tmp_path, "--epochs", "1")))
+    recorded = json.loads((tmp_path / "run" / "run.json").read_text())["data"]
+    assert recorded["training"]["examples"] == 64 and recorded["held-out"]["examples"] == 16
+    # The same files in another folder are the same data.
+    moved = Path(shutil.copytree(mnist_idx_dir, tmp_path / "moved"))
+    # One training image changed: refused before anything is written.
+    changed = Path(shutil.copytree(mnist_idx_dir, tmp_path / "changed"))
+    images = np.frombuffer(gzip.decompress((changed / "train-images-idx3-ubyte.gz").read_bytes()),
+                           np.uint8, offset=16).reshape(64, 28, 28).copy()
+    images[0] = 255 - images[0]
+    write_idx(changed / "train-images-idx3-ubyte.gz", images)
+    run_json = (tmp_path / "run" / "run.json").read_text()
+    with pytest.raises(RunError, match=r"holds a run started on other data \(the training "
+                                       r"examples were 64 and are 64 \(others\)\); resume it on"):
+        train(entry, parse_args(entry, _small_run(changed, tmp_path, "--epochs", "2")))
+    assert (tmp_path / "run" / "run.json").read_text() == run_json
+    assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith("ckpt-1")
+    version = train(entry, parse_args(entry, _small_run(moved, tmp_path, "--epochs", "2")))
+    assert zoo.load(version).metadata["training"]["epochs"] == 2

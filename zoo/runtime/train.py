@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shlex
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from zoo.console import plural, progress
 from zoo.data import load_examples
+from zoo.data.examples import Examples, UnpairedExamples
 from zoo.data.sources import has_labels
 from zoo.data.splits import complement, splits_overlap
 from zoo.errors import ConfigurationError, DataUnavailableError, RunError, ZooError
@@ -110,6 +113,25 @@ class RunDirectory:
             words = ", ".join(_flag_words(key, recorded.get(key)) for key in changed)
             raise RunError(f"--out {self.path} holds a run started with {words}; resume with "
                            "the same values or choose another --out.")
+
+    def check_data(self, data: dict[str, dict[str, Any]]) -> None:
+        """Records the examples a new run trains and is measured on (`data_fingerprint`);
+        refuses to resume a run on other examples, as when files were added to, removed from
+        or changed in a `--data-dir` folder: the held-out split would no longer be held out,
+        nor the batches those of the run. A run recorded without them is not checked."""
+        recorded = self.state.get("data")
+        if self.resumed and recorded is not None and recorded != data:
+            changed = [role for role in data if recorded.get(role) != data[role]]
+            words = "; ".join(
+                f"the {role} examples were {recorded[role]['examples']} and are "
+                f"{data[role]['examples']}" + (" (others)" if recorded[role]["examples"] ==
+                                              data[role]["examples"] else "")
+                for role in changed if recorded.get(role) and data[role])
+            raise RunError(
+                f"--out {self.path} holds a run started on other data ({words or 'changed'}); "
+                "resume it on the data it started with (the same --data-dir content and "
+                "splits), or train a new run (another --out).")
+        self.state["data"] = data
 
     def precision(self, choice: str) -> str:
         """The precision the run trains in: a new run's `--precision` resolved (and recorded on
@@ -239,6 +261,32 @@ def _finished_words(entry: Entry, args: argparse.Namespace, done: int, export: P
         words += (f" --export-dir {asked} is not used: the run was exported to "
                   f"{export.parent.parent}; copy {export} there if you want it in both.")
     return words
+
+
+def data_fingerprint(examples: Examples | UnpairedExamples | None) -> dict[str, Any] | None:
+    """The number of examples and a SHA-256 of what identifies them: the data themselves
+    when held in memory (MNIST's arrays), else each file's path relative to the files'
+    common folder and its size, so that a folder moved elsewhere is the same data."""
+    if examples is None:
+        return None
+    parts = (sorted(examples.domains.items()) if isinstance(examples, UnpairedExamples)
+             else [("", examples)])
+    digest = hashlib.sha256()
+    for domain, part in parts:
+        for name in sorted(part.features):
+            values = np.asarray(part.features[name])
+            digest.update(f"{domain}/{name}:{values.shape}".encode())
+            if part.read is not None and values.dtype.kind in "OSU":
+                paths = [os.fsdecode(path) if isinstance(path, bytes) else str(path)
+                         for path in values.ravel()]
+                root = os.path.commonpath(paths) if len(paths) > 1 else os.path.dirname(
+                    paths[0]) if paths else ""
+                for path in paths:
+                    size = os.path.getsize(path) if os.path.isfile(path) else -1
+                    digest.update(f"{os.path.relpath(path, root)}\0{size}\0".encode())
+            else:
+                digest.update(np.ascontiguousarray(values).tobytes())
+    return {"examples": len(examples), "sha256": digest.hexdigest()}
 
 
 def _epochs_done(checkpoints: Path) -> int:
@@ -371,6 +419,8 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     _check_writable(args.out, "--out")
     _check_writable(args.export_dir or exported_root(), "--export-dir")
     examples, validation = _load_data(entry, args)
+    run.check_data({"training": data_fingerprint(examples),
+                    "held-out": data_fingerprint(validation)})
     _check_batch(args, len(examples), strategy.num_replicas_in_sync)
     steps = args.steps_per_epoch or len(examples) // args.batch_size
     config = model_config(entry, args)

@@ -6,6 +6,7 @@ checked against the signature declarations by `zoo.input_checks`.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 from pathlib import Path
@@ -66,6 +67,17 @@ def _graph_refusal(declaration: Signature, error: Exception) -> str:
     return f"{declaration.name}() could not compute on its inputs: {text}"
 
 
+def _signature_doc(declaration: Signature) -> str:
+    """A signature's declaration as the docstring of its method: `help(model.sample)`."""
+    inputs = "\n".join(f"    {spec.expected()}" for spec in declaration.inputs)
+    outputs = "\n".join(f"    {output.name}" + (f": {output.description}" if output.description
+                                                  else "") for output in declaration.outputs)
+    returns = ("the one output's array" if len(declaration.outputs) == 1
+               else "a dict of the outputs' arrays, by name")
+    return (f"{declaration.description}.\n\nInputs (numpy-like, by position or name; checked "
+            f"before they reach TensorFlow):\n{inputs}\n\nOutputs ({returns}):\n{outputs}\n")
+
+
 class ExportedModel:
     """A loaded export. Each serving signature is a method: `model.decode(latent=z)`.
 
@@ -106,7 +118,18 @@ class ExportedModel:
             raise AttributeError(
                 f"{type(self).__name__} {self.__dict__.get('path')} has no signature {name!r}; "
                 f"it has: {', '.join(signatures)}.")
-        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+        declaration = signatures[name]
+
+        def method(*args: Any, **kwargs: Any) -> np.ndarray | dict[str, np.ndarray]:
+            return self.call(name, *args, **kwargs)
+
+        method.__name__ = method.__qualname__ = name
+        method.__doc__ = _signature_doc(declaration)
+        method.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
+            inspect.Parameter(spec.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              default=inspect.Parameter.empty if spec.default is None
+                              else spec.default) for spec in declaration.inputs])
+        return method
 
     def call(self, signature: str, *args: Any, **kwargs: Any) -> np.ndarray | dict[str, np.ndarray]:
         """Runs one signature on numpy inputs; see the class docstring."""

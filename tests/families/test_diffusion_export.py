@@ -137,3 +137,21 @@ def test_the_export_records_the_schedule_and_the_signatures_defaults(trained):
     sample = next(s for s in metadata["signatures"] if s["name"] == "sample")
     defaults = {spec["name"]: spec.get("default") for spec in sample["inputs"]}
     assert defaults == {"count": None, "seed": None, "steps": DEFAULT_STEPS, "eta": 0.0}
+
+
+def test_each_signature_method_documents_its_inputs_defaults_and_outputs(trained):
+    import inspect
+
+    loaded = zoo.load(trained[1])
+    assert str(inspect.signature(loaded.sample)) == \
+        f"(count, seed, steps={DEFAULT_STEPS}, eta=0.0)"
+    assert str(inspect.signature(loaded.denoise)) == "(noisy_images, noise_level)"
+    assert loaded.sample.__name__ == "sample"
+    doc = loaded.denoise.__doc__
+    assert doc.startswith(loaded.signatures["denoise"].description)
+    for spec in loaded.signatures["denoise"].inputs:
+        assert spec.expected() in doc
+    assert "Outputs (a dict of the outputs' arrays, by name):\n    noise\n    images" in doc
+    # The documented signature is the one the call takes.
+    with pytest.raises(TypeError, match="missing input seed"):
+        loaded.sample(count=1)

@@ -318,3 +318,13 @@ def test_a_folder_with_pictures_added_is_other_data_and_a_moved_one_the_same(tmp
     Path(files[0]).write_bytes(Path(files[0]).read_bytes() + b"\0")
     assert by_path(files) != by_path([str(path) for path in sorted(image_tree(root))
                                       if path.name != "zz_added.png"])
+
+
+def test_the_help_says_any_folder_of_pictures_will_do(capsys):
+    from zoo.runtime.cli import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(get_entry("ddim_flowers"), ["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--data-dir DATA_DIR any folder of your own pictures (JPEG, PNG or BMP" in text
+    assert "(default: all[:80%])" in text and "test[:8000]" not in text

@@ -111,14 +111,19 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
                         help=f"initial learning rate of every network (default: each network's "
                              f"own: {rates}; schedule: {_schedule_words(entry)})")
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"folder with the data set: tensorflow-datasets' data_dir for "
-                             f"{entry.data.dataset!r}, or a folder of its raw files (MNIST IDX "
-                             "*-idx3-ubyte.gz / *-idx1-ubyte.gz; an image folder for the "
-                             "translation entries); default: tensorflow-datasets' own folder or "
-                             "the authors' download")
+                        help=("any folder of your own pictures (JPEG, PNG or BMP, subfolders "
+                              "included; split as 'all'), or tensorflow-datasets' data_dir "
+                              "holding oxford_flowers102; default: tensorflow-datasets' own "
+                              "folder"
+                              if entry.data.dataset == "flowers" else
+                              f"folder with the data set: tensorflow-datasets' data_dir for "
+                              f"{entry.data.dataset!r}, or a folder of its raw files (MNIST IDX "
+                              "*-idx3-ubyte.gz / *-idx1-ubyte.gz; an image folder for the "
+                              "translation entries); default: tensorflow-datasets' own folder "
+                              "or the authors' download"))
     parser.add_argument("--train-split", default=entry.data.train_split,
-                        help="split to train on, in tensorflow-datasets syntax "
-                             "(e.g. 'test[:8000]')")
+                        help="split to train on, in tensorflow-datasets syntax (default: "
+                             "%(default)s)")
     parser.add_argument("--validation-split", default=entry.data.validation_split,
                         help="held-out split evaluated after every epoch ('none' to skip); it "
                              "must not overlap --train-split")

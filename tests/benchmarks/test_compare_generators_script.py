@@ -184,7 +184,6 @@ def test_picture_shows_each_models_samples_side_by_side_at_native_size(setup, fi
     from zoo.evaluation.sampling import sample_images
     from zoo.images import tile, to_uint8
 
-    script = benchmark_script("compare_generators")
     gan, diffusion = first_run["gan"], first_run["diffusion"]
     path = tmp_path / "nested" / "side_by_side.png"
     # The diffusion panel comes from the row at sample()'s defaults (20 steps, eta 0), not

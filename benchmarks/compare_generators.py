@@ -366,7 +366,7 @@ def compare(args: argparse.Namespace,
                    "sampling_seconds": round(seconds, 3),
                    "sampling_seconds_per_image": float(f"{seconds / len(images):.4g}")}
             rows.append(row)
-            described = "".join(f", {key} {value:g}" for key, value in settings.items())
+            described = f", {_described(settings)}" if settings else ""
             progress(f"{name}{described}: {len(images)} images in {seconds:.1f} s; Fréchet "
                      f"distance {row['frechet_distance']:.3f}, precision {row['precision']:.3f},"
                      f" recall {row['recall']:.3f}")

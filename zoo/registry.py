@@ -148,7 +148,8 @@ class Entry:
             (`Family.ema_decay`, by default none).
         flags: model config keys the recipe also takes as flags (`image_size` ->
             `--image-size`), for users who train a smaller model or an ablation; ints
-            must be positive, floats non-negative.
+            must be positive, floats non-negative, and strs one of the names the family
+            lists for the key (`Family.choices`).
 
     Example:
         An entry like keras-io's DDIM: AdamW 1e-3 with weight decay 1e-4, a warm-up,
@@ -192,9 +193,10 @@ class Entry:
                                      f"(e.g. 0.999), or None for no average; got "
                                      f"{self.ema_decay!r}.")
         unknown = set(self.flags) - set(self.model_config)
-        if unknown or not all(type(self.model_config[key]) in (int, float) for key in self.flags):
-            raise ConfigurationError(f"Entry {self.name}: flags must name int or float model "
-                                     f"config keys; got {list(self.flags)}.")
+        if unknown or not all(type(self.model_config[key]) in (int, float, str)
+                              for key in self.flags):
+            raise ConfigurationError(f"Entry {self.name}: flags must name int, float or str "
+                                     f"model config keys; got {list(self.flags)}.")
 
 
 _ADAM_GAN = OptimizerSpec(2e-4, beta_1=0.5)
@@ -331,7 +333,7 @@ _ENTRIES = (
         model_config={"image_shape": (28, 28, 1), "widths": (32, 64, 96), **_DDIM_MODEL},
         data=DataSpec("mnist", train_split="test[:8000]", validation_split="test[8000:]"),
         epochs=80,
-        flags=("block_depth",),
+        flags=("block_depth", "loss"),
         **_DDIM_TRAINING,
     ),
     Entry(
@@ -348,7 +350,7 @@ _ENTRIES = (
         # the default epoch is one pass, 102 steps.
         data=DataSpec("flowers", train_split="all[:80%]", validation_split="all[80%:]"),
         epochs=50,
-        flags=("block_depth",),
+        flags=("block_depth", "loss"),
         **_DDIM_TRAINING,
     ),
 )

@@ -68,6 +68,27 @@ def test_bad_flags_exit_with_one_line_naming_the_flag(flag, value, message, caps
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
 
 
+def test_a_named_model_setting_is_a_flag_offering_its_family_choices(capsys):
+    from zoo.families import get_family
+    from zoo.registry import ENTRIES
+    from zoo.runtime.train import model_config
+
+    # Every entry's flag for a named setting offers the family's names, the default among them.
+    for entry in ENTRIES.values():
+        for key in entry.flags:
+            if isinstance(entry.model_config[key], str):
+                assert entry.model_config[key] in get_family(entry.family).choices[key]
+    entry = get_entry("ddim_mnist")
+    assert "--loss {mae,mse}" in build_parser(entry).format_help()
+    assert model_config(entry, parse_args(entry, []))["loss"] == "mae"
+    assert model_config(entry, parse_args(entry, ["--loss", "mse"]))["loss"] == "mse"
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(entry, ["--loss", "l1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "--loss: invalid choice: 'l1' (choose from" in err[0]
+
+
 @pytest.mark.parametrize("flag", ["--out", "--export-dir"])
 def test_an_out_or_export_folder_that_cannot_be_made_is_refused_before_training(
         flag, tmp_path, mnist_idx_dir, capsys):

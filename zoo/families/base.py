@@ -40,6 +40,9 @@ class Family:
         ema_decay: the decay of a moving average of the weights that the family's entries
             keep and export (`zoo.optimizers.WeightAverage`; 0.999 for keras-io's DDIM),
             unless an entry sets its own (`Entry.ema_decay`); None for no average.
+        choices: the model config values that are one of a set of names (the diffusion
+            family's `loss` and `schedule`), each with its names; an entry's flag for such a
+            value offers these as its choices.
     """
 
     name: str
@@ -51,3 +54,4 @@ class Family:
     plots: Callable[[Any, Mapping[str, np.ndarray], Path], list[Path]]
     settings_in_use: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
     ema_decay: float | None = None
+    choices: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)

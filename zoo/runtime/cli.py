@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from zoo.data.sources import has_labels
+from zoo.families import get_family
 from zoo.paths import EXPORTED_ENV
 from zoo.precision import PRECISIONS
 from zoo.registry import Entry
@@ -151,9 +152,14 @@ def build_parser(entry: Entry, prog: str | None = None) -> argparse.ArgumentPars
         parser.add_argument("--normal-class", type=_refused(
             f"--normal-class does not apply to {entry.name}: its data set "
             f"{entry.data.dataset!r} has no class labels"), default=None, help=argparse.SUPPRESS)
+    choices = get_family(entry.family).choices
     for key in entry.flags:
         flag = f"--{key.replace('_', '-')}"
         default = entry.model_config[key]
+        if isinstance(default, str):
+            parser.add_argument(flag, choices=choices[key], default=default,
+                                help=f"the model's {key} (a model config value)")
+            continue
         kind = _positive(int, flag) if isinstance(default, int) else _non_negative_float(flag)
         parser.add_argument(flag, type=kind, default=default,
                             help=f"the model's {key} (a model config value)")
@@ -181,8 +187,6 @@ def _schedule_words(entry: Entry) -> str:
     words = [entry.schedule]
     if entry.warmup_steps:
         words.append(f"after a linear warm-up of {entry.warmup_steps} steps")
-    from zoo.families import get_family
-
     decay = entry.ema_decay if entry.ema_decay is not None else get_family(entry.family).ema_decay
     if decay is not None:
         words.append(f"exporting a moving average of the weights (decay {decay:g})")

@@ -55,4 +55,4 @@ def preview(model: Diffusion, held_out: Mapping[str, np.ndarray], seed: int) -> 
 
 FAMILY = Family(name="diffusion", model_class=Diffusion, optimizers=("optimizer",),
                 preprocess=preprocess, signatures=signatures, preview=preview, plots=plots,
-                ema_decay=EMA_DECAY)
+                ema_decay=EMA_DECAY, choices={"loss": LOSSES, "schedule": SCHEDULES})

@@ -325,6 +325,21 @@ def test_a_killed_run_resumes_from_its_checkpoint_and_a_finished_run_trains_on_i
     assert re.findall(r"^Epoch (\d+)/", longer.err, re.M) == [str(epochs + 1)]
     assert longer.out == f"{export.parent / '2'}\n"
 
+    # A lengthened run stopped before its new export: the run folder still names the shorter
+    # export. Asking for the shorter length again is refused, naming both lengths.
+    record = tmp_path / "run" / "run.json"
+    state = json.loads(record.read_text())
+    record.write_text(json.dumps({**state, "export": str(export)}))
+    assert main("vae_mnist", args) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"error: --out {tmp_path / 'run'} holds a run that has trained {epochs + 1} epochs (its "
+        f"export {export} holds the model after {epochs} epochs), more than --epochs {epochs}; "
+        f"pass --epochs {epochs + 1} or more to finish it, or train a new run (another --out).")
+    # Its own length exports what it trained, without training again.
+    assert main("vae_mnist", [*args, "--epochs", str(epochs + 1)]) == 0
+    finished = capsys.readouterr()
+    assert "Epoch" not in finished.err and finished.out == f"{export.parent / '3'}\n"
+
 
 class _InterruptedAfterTheFirstEpoch(SampleGrid):
     """The run's last callback, which presses Ctrl-C once the first epoch is checkpointed."""

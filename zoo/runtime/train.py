@@ -23,6 +23,7 @@ from zoo.data.sources import has_labels
 from zoo.data.splits import complement, splits_overlap
 from zoo.errors import ConfigurationError, DataUnavailableError, RunError, ZooError
 from zoo.export import export_model
+from zoo.export_format import METADATA_FILE
 from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
@@ -295,12 +296,26 @@ def _epochs_done(checkpoints: Path) -> int:
     return int(latest.rsplit("-", 1)[1]) if latest else 0
 
 
-def _check_epochs(args: argparse.Namespace, done: int) -> None:
-    """Refuses an --epochs below what an unfinished run has trained already."""
-    if done > args.epochs:
-        raise RunError(f"--out {args.out} holds a run that has trained {done} epochs, more than "
-                       f"--epochs {args.epochs}; pass --epochs {done} or more to finish it, or "
-                       "train a new run (another --out).")
+def _exported_epochs(export: Path) -> int | None:
+    """The epochs the export `export` was trained for, from its metadata (None if unreadable)."""
+    try:
+        epochs = json.loads((export / METADATA_FILE).read_text())["training"]["epochs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return epochs if isinstance(epochs, int) else None
+
+
+def _check_epochs(args: argparse.Namespace, done: int, export: Path | None = None,
+                  exported_epochs: int | None = None) -> None:
+    """Refuses an --epochs below what an unfinished run has trained already, naming the
+    run's earlier export when it was lengthened and stopped before exporting again."""
+    if done <= args.epochs:
+        return
+    earlier = (f" (its export {export} holds the model after {exported_epochs} epochs)"
+               if export is not None and exported_epochs is not None else "")
+    raise RunError(f"--out {args.out} holds a run that has trained {done} epochs{earlier}, more "
+                   f"than --epochs {args.epochs}; pass --epochs {done} or more to finish it, or "
+                   "train a new run (another --out).")
 
 
 def _check_splits(args: argparse.Namespace) -> None:
@@ -410,11 +425,11 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     checkpoints = args.out / "checkpoints"
     done = _epochs_done(checkpoints)
     finished = run.state.get("export") and Path(run.state["export"]).is_dir()
-    if finished and done >= args.epochs:
+    exported_epochs = _exported_epochs(Path(run.state["export"])) if finished else None
+    if finished and done >= args.epochs and exported_epochs in (None, done):
         progress(_finished_words(entry, args, done, Path(run.state["export"])))
         return Path(run.state["export"]) if chief else None
-    if not finished:
-        _check_epochs(args, done)
+    _check_epochs(args, done, Path(run.state["export"]) if finished else None, exported_epochs)
 
     _check_writable(args.out, "--out")
     _check_writable(args.export_dir or exported_root(), "--export-dir")

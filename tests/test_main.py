@@ -37,11 +37,12 @@ def test_list_names_every_entry(capsys):
 
 def test_sample_draws_a_grid_from_the_shipped_vae(tmp_path, capsys):
     out = tmp_path / "grid.png"
-    assert main(["sample", "vae_mnist", "--count", "4", "--seed", "3", "--out", str(out)]) == 0
+    # Any int64 seed, negative ones included, as the signature takes.
+    assert main(["sample", "vae_mnist", "--count", "4", "--seed", "-3", "--out", str(out)]) == 0
     assert "wrote 4 samples" in capsys.readouterr().out
     grid = _png(out)
     assert grid.shape == (2 * 28 + 1, 2 * 28 + 1, 1)
-    expected = zoo.load("vae_mnist").sample(count=4, seed=3)
+    expected = zoo.load("vae_mnist").sample(count=4, seed=-3)
     np.testing.assert_allclose(grid[:28, :28, 0] / 255.0, expected[0, ..., 0],
                                atol=0.5 / 255 + 1e-6)
 
@@ -92,6 +93,12 @@ def test_an_unwritable_out_is_one_error_line(tmp_path, capsys):
     folder.mkdir()
     assert main(["sample", "vae_mnist", "--count", "1", "--out", str(folder)]) == 2
     assert f"cannot write {folder}" in _one_error_line(capsys)
+    # A file where a folder of the path would go: named before anything is drawn.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["sample", "vae_mnist", "--out", str(blocker / "sub" / "grid.png")]) == 2
+    assert _one_error_line(capsys) == (f"error: cannot write --out {blocker / 'sub' / 'grid.png'}: "
+                                      f"{blocker} is a file, not a folder; choose another --out.")
 
 
 @pytest.mark.parametrize("damage", ["truncated-zoo-json", "empty-zoo-json", "truncated-variables"])

@@ -37,7 +37,7 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
     parser.add_argument("--label", type=int, default=None,
                         help="class to draw, for class-conditional models such as cgan_mnist "
                              "(default: one row per class)")
-    parser.add_argument("--seed", type=bounded_int("--seed", 0, 2**63 - 1), default=0,
+    parser.add_argument("--seed", type=bounded_int("--seed", -2**63, 2**63 - 1), default=0,
                         help="the same seed gives the same images")
     parser.add_argument("--steps", type=bounded_int("--steps", 1), default=None,
                         help="sampling steps, for models that sample in steps such as "
@@ -117,6 +117,13 @@ def run(args: argparse.Namespace) -> None:
     if args.out is not None and args.out.suffix.lower() not in IMAGE_FORMATS:
         raise ConfigurationError(f"--out {args.out}: the grid is written as PNG or JPEG; "
                                  f"name the file {_either(IMAGE_FORMATS)}.")
+    if args.out is not None:
+        folder = args.out.absolute().parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise ConfigurationError(f"cannot write --out {args.out}: {folder} is a file, not a "
+                                     "folder; choose another --out.")
     start_tensorflow(args.verbose)
     model = zoo.load(model_argument(args.model), args.version)
     images, columns = _draw(model, args.count, args.seed, args.label,

@@ -6,6 +6,7 @@ denoising prediction, and `zoo sample --steps/--eta`."""
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 
@@ -102,8 +103,18 @@ def test_denoise_predicts_the_noise_and_the_clean_images_from_it(trained):
     predicted_noise, predicted = model.denoise(noisy, levels)
     np.testing.assert_allclose(out["noise"], predicted_noise, atol=1e-5)
     np.testing.assert_allclose(out["images"], to_unit_range(predicted), atol=1e-5)
-    with pytest.raises(InputError, match=r"'noise_level'.* with values in \[0.0, 0.99"):
+    low, high = model.schedule.noise_rate_range
+    least = math.floor(low * 1e6) / 1e6  # the float32 least noise, as a bound in 6 decimals
+    with pytest.raises(InputError, match=rf"'noise_level'.* with values in \[{least}, 0.99"):
         loaded.denoise(noisy_images=noisy, noise_level=np.full(4, 1.0, np.float32))
+    # Below the least noise trained on: the network never saw such images.
+    with pytest.raises(InputError, match=r"'noise_level'"):
+        loaded.denoise(noisy_images=noisy, noise_level=np.full(4, low / 2, np.float32))
+    assert loaded.denoise(noisy_images=noisy, noise_level=np.full(4, low, np.float32))[
+        "images"].shape == images.shape
+    # Pictures in [0, 255] instead of [0, 1] are refused naming the input.
+    with pytest.raises(InputError, match=r"'noisy_images'.* with values in \[-10.0, 10.0\]"):
+        loaded.denoise(noisy_images=noisy + 255 * images, noise_level=levels)
 
 
 def test_zoo_sample_passes_steps_and_eta_and_refuses_them_for_a_model_without_them(

@@ -3,6 +3,8 @@ sample_png (the images of `sample` as one PNG grid)."""
 
 from __future__ import annotations
 
+import math
+
 import tensorflow as tf
 
 from zoo.families.diffusion.model import Diffusion
@@ -15,6 +17,8 @@ MAX_STEPS = 1000
 """The most sampling steps a call may ask for: DDPM's number of steps."""
 DEFAULT_STEPS = 20
 """The sampling steps `zoo.load` and `zoo sample` use when none are given."""
+NOISY_BOUND = 10.0
+"""The largest magnitude `denoise` takes in its noisy images."""
 
 
 def _starting_noise(model: Diffusion, count: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
@@ -40,12 +44,16 @@ def signatures(model: Diffusion) -> list[Signature]:
                       default=0.0)
     noise = TensorInput("noise", (None, height, width, channels), "float32",
                         "starting noise, standard normal per pixel")
+    # Noisy images of pictures in [0, 1] stay within NOISY_BOUND but for a standard normal
+    # draw beyond 9 standard deviations; pictures in [0, 255] are far outside it.
     noisy = TensorInput("noisy_images", (None, height, width, channels), "float32",
                         "noisy images sqrt(1 - noise_level**2) * (2 * image - 1) + "
-                        "noise_level * noise, for images in [0, 1] and standard normal noise")
+                        "noise_level * noise, for images in [0, 1] (not [0, 255]) and standard "
+                        "normal noise", -NOISY_BOUND, NOISY_BOUND)
     noise_level = TensorInput("noise_level", (None,), "float32",
                               f"each noisy image's noise rate, from {low:.4g} (the least noise "
-                              f"trained on) to {high:.4g} (the most)", 0.0, round(high, 6))
+                              f"trained on) to {high:.4g} (the most)",
+                              math.floor(low * 1e6) / 1e6, round(high, 6))
 
     sample = Signature(
         "sample", "images drawn with DDIM from starting noise drawn from the seed",

@@ -13,6 +13,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 
 
+def newest_shipped(entry: str) -> Path:
+    """The newest version folder of `entry` shipped in this checkout's exported/."""
+    versions = [path for path in (REPO / "exported" / entry).iterdir() if path.name.isdigit()]
+    return max(versions, key=lambda path: int(path.name))
+
+
 def benchmark_script(name: str):
     """A script of benchmarks/ imported as a module (registered in sys.modules, which
     dataclasses need to resolve annotations)."""

@@ -12,8 +12,10 @@ from zoo.images import save_png, tile
 
 STEP_COUNTS = (2, 5, 10, 20, 50)
 """The sampling steps of `steps.png`, one row each."""
-NOISE_LEVELS = (0.2, 0.4, 0.6, 0.8, 0.95)
-"""The noise rates of `denoising.png`, one pair of columns each."""
+NOISE_LEVELS = (0.35, 0.5, 0.65, 0.8, 0.95)
+"""The noise rates of `denoising.png`, one pair of columns each: within both schedules'
+trained range (the cosine schedule's least is 0.31), and clipped to an export's declared
+range of `noise_level`."""
 PIXEL_BUDGET = 64 * 28 * 28
 """The pixels of a grid of samples: 64 MNIST digits, 16 images of 56 px or more. Sampling
 costs about the same per pixel, so larger images get fewer samples."""
@@ -42,7 +44,7 @@ def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path, seed: in
       and 50 steps, a row each (eta 0);
     - `interpolation.png`: 4 rows (2 of large images), each a spherical walk in 9 steps
       between two starting noises, through `generate`;
-    - `denoising.png`: held-out images noised at noise rates 0.2 to 0.95, and the model's one
+    - `denoising.png`: held-out images noised at noise rates 0.35 to 0.95, and the model's one
       step prediction of the clean image from each: for each image a row of (noisy,
       predicted) pairs, after the clean image.
 
@@ -73,7 +75,8 @@ def plots(model: Any, held_out: Mapping[str, np.ndarray], folder: Path, seed: in
     images = held_out["image"][:8].astype(np.float32) / 255.0
     noise = rng.normal(size=images.shape).astype(np.float32)
     columns = [images]
-    for level in NOISE_LEVELS:
+    declared = model.signatures["denoise"].inputs[1]
+    for level in np.clip(NOISE_LEVELS, declared.minimum or 0.0, declared.maximum or 1.0):
         noisy = np.sqrt(1.0 - level**2) * (2.0 * images - 1.0) + level * noise
         levels = np.full(len(images), level, np.float32)
         predicted = model.denoise(noisy_images=noisy.astype(np.float32),

@@ -111,11 +111,21 @@ def input_parser(signature: Signature, prog: str | None = None) -> argparse.Argu
     return parser
 
 
+def _load_npy(spec: TensorInput, path: str) -> np.ndarray:
+    """The array in the `.npy` file `path`, or a ConfigurationError naming the input."""
+    try:
+        return np.load(path)
+    except (OSError, ValueError) as error:
+        reason = "does not exist" if not os.path.exists(path) else f"cannot be read ({error})"
+        raise ConfigurationError(f"--{spec.name} {path} {reason}; pass a .npy file "
+                                 "(numpy.save) or a JSON value.") from None
+
+
 def _read_images(spec: TensorInput, paths: list[str]) -> np.ndarray:
     """Image files as an NHWC float batch in [0, 1], with the declared channels, resized to
     the declared height and width when the input fixes them (`zoo.images.read_image`)."""
     if len(paths) == 1 and paths[0].endswith(".npy"):
-        return np.load(paths[0])
+        return _load_npy(spec, paths[0])
     height, width, channels = spec.shape[1:]
     size = (height, width) if height is not None and width is not None else None
     images = [read_image(path, channels, size) for path in paths]
@@ -144,7 +154,7 @@ def read_inputs(signature: Signature, arguments: dict[str, Any]) -> dict[str, An
         elif _image_input(spec):
             values[spec.name] = _read_images(spec, given)
         elif given.endswith(".npy"):
-            values[spec.name] = np.load(given)
+            values[spec.name] = _load_npy(spec, given)
         else:
             try:
                 values[spec.name] = json.loads(given)

@@ -99,6 +99,8 @@ def test_unknown_names_and_escapes_are_refused(exported_env, tmp_path):
             zoo.load(bad)
     with pytest.raises(ValueError, match="no version 7; available versions: 1, 2"):
         zoo.load("vae_mnist", version=7)
+    with pytest.raises(ValueError, match="version must be an int, such as 2; got '2'"):
+        zoo.load("vae_mnist", version="2")
     with pytest.raises(FileNotFoundError, match="No export directory"):
         zoo.load(tmp_path / "missing")
 

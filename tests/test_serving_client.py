@@ -347,6 +347,14 @@ def test_the_client_says_what_is_wrong_in_one_line(exports, capsys):
     assert client().main([str(exports["vae"]), "encode", "--images", str(missing),
                           "--dry-run"]) == 2
     assert capsys.readouterr().err == f"error: {missing} does not exist; pass a JPEG or PNG file.\n"
+    for name in ("missing.npy", "zoo.json.npy"):  # absent, and not an array
+        array = Path(folder).parent / name
+        if name != "missing.npy":
+            array.write_text("{}")
+        assert client().main([folder, "sample", "--count", str(array), "--seed", "1",
+                              "--label", "2", "--dry-run"]) == 2
+        reason = "does not exist" if name == "missing.npy" else "cannot be read"
+        assert capsys.readouterr().err.startswith(f"error: --count {array} {reason}")
     with socket_without_server() as port:
         assert client().main([folder, "sample", "--count", "1", "--seed", "1", "--label", "2",
                               "--port", str(port)]) == 2

@@ -293,7 +293,10 @@ def _version_folder(entry_dir: Path, version: int | None, what: str) -> Path:
             "exports.")
     if version is None:
         return entry_dir / str(available[-1])
-    if isinstance(version, bool) or not isinstance(version, int) or version not in available:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ConfigurationError(f"version must be an int, such as {available[-1]}; got "
+                                 f"{version!r}.")
+    if version not in available:
         raise ConfigurationError(f"{what} has no version {version!r}; available versions: "
                                  f"{', '.join(map(str, available))}.")
     return entry_dir / str(version)

@@ -209,7 +209,7 @@ def info_text(model: str, version: int | None = None) -> str:
     Example:
         >>> print(info_text("vae_mnist"))  # doctest: +ELLIPSIS
         vae_mnist: Convolutional VAE ...
-        export: .../vae_mnist/1 (version 1; versions here: 1)
+        export: .../vae_mnist/2 (version 2; versions here: 1, 2)
         ...
     """
     from zoo.loading import resolve

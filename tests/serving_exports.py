@@ -72,7 +72,8 @@ def example_values(signature, seed: int = 0) -> dict:
             values[spec.name] = [png(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8))
                                  for _ in range(2)]
         elif not spec.shape:
-            values[spec.name] = {"count": 3, "seed": 5}.get(spec.name, spec.maximum)
+            # The largest value of other scalars, but a few sampling steps, not DDPM's 1,000.
+            values[spec.name] = {"count": 3, "seed": 5, "steps": 2}.get(spec.name, spec.maximum)
         elif spec.dtype == "float32" and spec.maximum is not None:
             shape = [2] + [16 if dim is None else dim for dim in spec.shape[1:]]
             values[spec.name] = rng.uniform(spec.minimum, spec.maximum, shape).astype("float32")

@@ -186,6 +186,20 @@ def model_argument(text: str, writing: bool = False) -> str | Path:
     return exported_root() / text if writing else text
 
 
+def nearest_existing(path: Path) -> Path:
+    """`path`, or its nearest ancestor that exists (of the path as given: a relative path
+    stops at its first part): what decides whether `path` can be made.
+
+    Example:
+        >>> nearest_existing(Path("/no_such_folder/below")) == Path("/")
+        True
+    """
+    existing = Path(path)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return existing
+
+
 def versions(entry_dir: Path) -> list[int]:
     """The version numbers exported under an entry's folder, ascending."""
     if not entry_dir.is_dir():

@@ -15,7 +15,7 @@ import numpy as np
 
 from zoo.console import plural, progress, quiet_tensorflow
 from zoo.errors import ConfigurationError, DataError, ZooWarning
-from zoo.paths import versions
+from zoo.paths import nearest_existing, versions
 from zoo.registry import NAME_PATTERN
 
 PROG = "zoo"
@@ -264,9 +264,7 @@ def check_out_folder(out: Path, targets: Sequence[Path] = (), inputs: Sequence[P
         if target.is_dir():
             raise ConfigurationError(f"cannot write {target}: it is a folder; remove it or "
                                      "choose another --out.")
-    existing = out
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = nearest_existing(out)
     if not existing.is_dir():
         raise ConfigurationError(f"cannot write to --out {out}: {existing} is a file, not a "
                                  "folder.")

@@ -13,7 +13,7 @@ from zoo.command.common import DefaultsFormatter, bounded_int, start_tensorflow
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError
 from zoo.images import IMAGE_FORMATS, save_image, tile
-from zoo.paths import model_argument
+from zoo.paths import model_argument, nearest_existing
 from zoo.signatures import TensorInput
 
 DEFAULT_COUNT = 64
@@ -118,9 +118,7 @@ def run(args: argparse.Namespace) -> None:
         raise ConfigurationError(f"--out {args.out}: the grid is written as PNG or JPEG; "
                                  f"name the file {_either(IMAGE_FORMATS)}.")
     if args.out is not None:
-        folder = args.out.absolute().parent
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
+        folder = nearest_existing(args.out.absolute().parent)
         if not folder.is_dir():
             raise ConfigurationError(f"cannot write --out {args.out}: {folder} is a file, not a "
                                      "folder; choose another --out.")

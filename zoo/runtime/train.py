@@ -23,13 +23,13 @@ from zoo.data.sources import has_labels
 from zoo.data.splits import complement, splits_overlap
 from zoo.errors import ConfigurationError, DataUnavailableError, RunError, ZooError
 from zoo.export import export_model
-from zoo.export_format import METADATA_FILE
+from zoo.export_format import read_metadata
 from zoo.families import get_family
 from zoo.images import save_history_plot, write_atomically
 from zoo.loading import load
 from zoo.optimizers import WeightAverage, make_optimizers, schedule_class
 from zoo.outliers import SCORE_SIGNATURE, HeldOutImages, image_batches, thin_record_words
-from zoo.paths import exported_root
+from zoo.paths import exported_root, nearest_existing
 from zoo.precision import precision_policy, resolve_precision
 from zoo.registry import Entry, get_entry
 from zoo.runtime.callbacks import (EpochCheckpoint, EpochCSVLogger, EpochSummaries, SampleGrid,
@@ -162,9 +162,7 @@ def _flag_words(key: str, value: Any) -> str:
 def _check_writable(path: Path, flag: str) -> None:
     """Refuses a folder that cannot be made or written: its nearest existing ancestor must be
     a writable folder (checked before training, not when the run ends)."""
-    existing = path.absolute()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = nearest_existing(path.absolute())
     if not existing.is_dir():
         raise ConfigurationError(f"{flag} {path} cannot be made: {existing} is a file; choose "
                                  "a folder path.")
@@ -299,8 +297,8 @@ def _epochs_done(checkpoints: Path) -> int:
 def _exported_epochs(export: Path) -> int | None:
     """The epochs the export `export` was trained for, from its metadata (None if unreadable)."""
     try:
-        epochs = json.loads((export / METADATA_FILE).read_text())["training"]["epochs"]
-    except (OSError, ValueError, KeyError, TypeError):
+        epochs = read_metadata(export).get("training", {}).get("epochs")
+    except (OSError, ZooError):
         return None
     return epochs if isinstance(epochs, int) else None
 
@@ -424,12 +422,14 @@ def train(entry: Entry, args: argparse.Namespace) -> Path | None:
     keras.utils.set_random_seed(args.seed)
     checkpoints = args.out / "checkpoints"
     done = _epochs_done(checkpoints)
-    finished = run.state.get("export") and Path(run.state["export"]).is_dir()
-    exported_epochs = _exported_epochs(Path(run.state["export"])) if finished else None
-    if finished and done >= args.epochs and exported_epochs in (None, done):
-        progress(_finished_words(entry, args, done, Path(run.state["export"])))
-        return Path(run.state["export"]) if chief else None
-    _check_epochs(args, done, Path(run.state["export"]) if finished else None, exported_epochs)
+    # The run's last export, if it is still there.
+    export = Path(run.state["export"]) if run.state.get("export") else None
+    export = export if export is not None and export.is_dir() else None
+    exported_epochs = _exported_epochs(export) if export is not None else None
+    if export is not None and done >= args.epochs and exported_epochs in (None, done):
+        progress(_finished_words(entry, args, done, export))
+        return export if chief else None
+    _check_epochs(args, done, export, exported_epochs)
 
     _check_writable(args.out, "--out")
     _check_writable(args.export_dir or exported_root(), "--export-dir")

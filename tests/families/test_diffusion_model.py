@@ -126,6 +126,15 @@ def test_ddim_is_deterministic_at_eta_0_and_draws_from_its_seed_otherwise():
     start = tf.random.stateless_normal([2, 8, 8, 1], [0, 0])
     np.testing.assert_array_equal(model.generate(start, 4, 0.0, seed=1),
                                   model.generate(start, 4, 0.0, seed=2))
+    # eta 0 as a number draws no noise at all (no random op for LiteRT); as a tensor, as
+    # `sample` passes it, it draws noise it multiplies by 0: the same images.
+    np.testing.assert_array_equal(model.generate(start, 4, 0.0),
+                                  model.generate(start, 4, tf.constant(0.0), seed=3))
+    graph = tf.function(lambda noise: model.generate(noise, 4)).get_concrete_function(
+        tf.TensorSpec([None, 8, 8, 1])).graph.as_graph_def()
+    ops = {node.op for node in graph.node} | {node.op for function in graph.library.function
+                                              for node in function.node_def}
+    assert not any(op.startswith("StatelessRandom") for op in ops), ops
     first, again, other = (model.generate(start, 4, 1.0, seed=seed) for seed in (1, 1, 2))
     np.testing.assert_array_equal(first, again)
     assert np.abs(first - other).max() > 1e-3

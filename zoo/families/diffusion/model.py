@@ -177,7 +177,10 @@ class Diffusion(PerExampleLossSteps, keras.Model):
                  seed: Any = 0) -> tf.Tensor:
         """DDIM from starting noise, in `steps` steps with stochasticity `eta` (0:
         deterministic; the fresh noise of each step is drawn from `seed`) -> images in
-        [-1, 1], clipped."""
+        [-1, 1], clipped. With `eta` the number 0 (not a tensor), no fresh noise is drawn
+        at all, so the graph holds no random op (LiteRT's builtin ops have none)."""
+        # sigma is 0 then, and sigma * fresh adds exactly nothing: the same images either way.
+        draws = not (isinstance(eta, (int, float)) and eta == 0)
         noise = tf.cast(noise, tf.float32)
         steps = tf.cast(steps, tf.int32)
         eta = tf.cast(eta, tf.float32)
@@ -193,11 +196,12 @@ class Diffusion(PerExampleLossSteps, keras.Model):
             next_noise, next_signal = self.rates(times - step_size)
             sigma = eta * next_noise / noise_rates * tf.sqrt(tf.maximum(
                 1.0 - tf.square(signal_rates / next_signal), 0.0))
-            fresh = tf.random.stateless_normal(
-                tf.shape(noisy), seed=tf.stack([seed, tf.cast(index, tf.int64) + 1]))
             noisy = (next_signal * predicted
                      + tf.sqrt(tf.maximum(tf.square(next_noise) - tf.square(sigma), 0.0))
-                     * predicted_noise + sigma * fresh)
+                     * predicted_noise)
+            if draws:
+                noisy += sigma * tf.random.stateless_normal(
+                    tf.shape(noisy), seed=tf.stack([seed, tf.cast(index, tf.int64) + 1]))
             return index + 1, noisy, predicted
 
         _, _, images = tf.while_loop(lambda index, *_: index < steps, step,

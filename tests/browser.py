@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BROWSER = "chromium"
-WINDOW = (1280, 1000)
+WINDOW = (1000, 900)
 
 
 def offline_prefix() -> list[str]:
@@ -142,9 +142,11 @@ def _serve(entries: list[str]) -> tuple[subprocess.Popen, str]:
     return process, line.split(" at ")[1].split()[0]
 
 
-def run(entries: list[str], button: str, image: str, out: Path) -> dict:
-    """Opens the demo of `entries`, presses the button of element id `button` and waits for
-    an image in the element of id `image`; writes and returns what was seen."""
+def run(entries: list[str], button: str, image: str, out: Path, tab: str | None = None
+        ) -> dict:
+    """Opens the demo of `entries` (at the tab named `tab`, if given), presses the button of
+    element id `button` and waits for an image in the element of id `image`; writes and
+    returns what was seen."""
     server, url = _serve(entries)
     profile = Path(tempfile.mkdtemp(prefix="zoo-browser-"))
     browser = DevTools(profile)
@@ -157,6 +159,11 @@ def run(entries: list[str], button: str, image: str, out: Path) -> dict:
         browser.send("Network.enable")
         browser.send("Page.enable")
         browser.send("Page.navigate", {"url": url})
+        if tab is not None:
+            browser.wait_for(f"[...document.querySelectorAll('button[role=tab]')].some("
+                             f"b => b.textContent.trim() === {tab!r})", 60)
+            browser.evaluate(f"[...document.querySelectorAll('button[role=tab]')].find("
+                             f"b => b.textContent.trim() === {tab!r}).click()")
         browser.wait_for(f"document.getElementById({button!r}) !== null", 60)
         found_before = browser.evaluate(f"document.querySelector('#{image} img') !== null")
         before = browser.screenshot(out.with_name(out.stem + "_before.png"))
@@ -194,9 +201,10 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="the JSON file written")
     parser.add_argument("--button", required=True, help="the id of the button pressed")
     parser.add_argument("--image", required=True, help="the id of the image waited for")
+    parser.add_argument("--tab", default=None, help="the tab opened first (default: the first)")
     parser.add_argument("entries", nargs="*", help="what `zoo demo` serves")
     args = parser.parse_intermixed_args()
-    run(args.entries, args.button, args.image, args.out)
+    run(args.entries, args.button, args.image, args.out, args.tab)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import keras
 
@@ -26,9 +26,12 @@ from zoo.registry import Entry
 from zoo.signature_graphs import serving_function
 
 
-def write_saved_model(model: keras.Model, family_name: str, folder: Path) -> list[dict]:
-    """Writes the family's serving signatures of `model` as a SavedModel in `folder`."""
-    signatures = get_family(family_name).signatures(model)
+def write_saved_model(model: keras.Model, family_name: str, folder: Path,
+                      names: Sequence[str] | None = None) -> list[dict]:
+    """Writes the family's serving signatures of `model` as a SavedModel in `folder`: all of
+    them, or those named in `names`."""
+    signatures = [signature for signature in get_family(family_name).signatures(model)
+                  if names is None or signature.name in names]
     archive = keras.export.ExportArchive()
     # `archive.track(model)` would list the model's Keras variable wrappers, which TensorFlow
     # saves a second time beside the tf.Variables the endpoints capture, doubling the files

@@ -1,5 +1,5 @@
 """The `zoo` command (also `python -m zoo`): list, info, sample, translate, score, train,
-serving-config, demo.
+serving-config, export-litert, demo.
 
 Each subcommand is a module of this package with its parser (`add_parser`) and
 its `run(args)`; `build_parser` assembles them. Every subcommand reads the
@@ -25,12 +25,14 @@ import warnings
 from typing import Sequence
 
 import zoo
-from zoo.command import demo, info, listing, sample, score, serving_config, train, translate
+from zoo.command import (demo, export_litert, info, listing, sample, score, serving_config, train,
+                         translate)
 from zoo.command.common import PROG, Parser, show_warning
 from zoo.console import progress
 from zoo.errors import ZooError
 
-SUBCOMMANDS = (listing, info, sample, translate, score, train, serving_config, demo)
+SUBCOMMANDS = (listing, info, sample, translate, score, train, serving_config, export_litert,
+               demo)
 """The subcommands' modules, in the order `zoo --help` lists them."""
 
 

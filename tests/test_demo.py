@@ -19,8 +19,8 @@ from PIL import Image
 
 import zoo
 from zoo.command import main
-from zoo.demo.app import build_app, check_address, serve
-from zoo.demo.examples import rendered_digit
+from zoo.command.demo.app import build_app, check_address, serve
+from zoo.command.demo.examples import rendered_digit
 from zoo.images import tile, to_uint8
 from helpers import REPO, newest_shipped
 
@@ -189,7 +189,7 @@ def test_the_latent_space_refuses_what_is_no_picture(client, files, args, messag
 @pytest.mark.parametrize("entry, direction", TRANSLATIONS)
 def test_a_translation_of_each_bundled_example_is_the_models_own(client, models, entry,
                                                                 direction):
-    from zoo.demo.examples import examples
+    from zoo.command.demo.examples import examples
 
     model = models[entry]
     name, image = examples(model.metadata)[direction][0]

@@ -1,5 +1,5 @@
 """The `zoo demo` app: one tab per export, its panels chosen by its signatures
-(`zoo.demo.panels`), served by Gradio on this machine alone, offline.
+(`zoo.command.demo.panels`), served by Gradio on this machine alone, offline.
 
 Offline: the page fetches nothing from the internet. Gradio's analytics and its version check
 are off (`GRADIO_ANALYTICS_ENABLED`, set before Gradio is imported, and the app's own
@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402 - after the variables above, which it reads when imported
 
-from zoo.demo.panels import offered  # noqa: E402
+from zoo.command.demo.panels import offered  # noqa: E402
 from zoo.errors import ConfigurationError  # noqa: E402
 
 TITLE = "zoo demo"
@@ -75,7 +75,7 @@ def _header(model: Any) -> str:
 def build_app(models: Sequence[Any]) -> gr.Blocks:
     """The app over loaded exports (`zoo.load`), one tab each, in the order given.
 
-    Each tab shows the export's panels (`zoo.demo.panels.offered`); an export offering
+    Each tab shows the export's panels (`zoo.command.demo.panels.offered`); an export offering
     several shows them as inner tabs. Every panel's button is an API endpoint named
     `<tab>_<action>` (`vae_mnist_sample`, `pix2pix_facades_translate`), which
     `gradio_client` can call.

@@ -31,7 +31,7 @@ import numpy as np
 from zoo.command.score import percentile_text
 from zoo.command.translate import TAKE_PARTS, read_input, translation_signatures
 from zoo.command.common import at_own_size, model_image_size
-from zoo.demo.examples import examples as drawn_examples
+from zoo.command.demo.examples import examples as drawn_examples
 from zoo.errors import ZooError
 from zoo.images import ImageFileError, read_image, resize_image, tile, to_uint8
 from zoo.outliers import (SCORE_SIGNATURE, THRESHOLD_PERCENTILE, record_source,

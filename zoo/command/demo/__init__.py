@@ -1,5 +1,12 @@
 """`zoo demo`: a Gradio app in the browser over the exports found along the search order, one
-tab per export, served from this machine and working offline (`zoo.demo`)."""
+tab per export, served from this machine and working offline.
+
+This module is the subcommand (its flags, the checks made before anything is loaded, the
+loading); `app` builds and serves the app, `panels` holds the panels an export's signatures
+call for, and `examples` draws the example pictures of the translation models. Gradio is an
+optional extra (`pip install "zoo[demo]"`): only `app` and `panels` import it, when the
+command runs.
+"""
 
 from __future__ import annotations
 
@@ -41,10 +48,10 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
 
 
 def _app() -> Any:
-    """`zoo.demo.app`, which imports Gradio; without Gradio, one line naming the extra that
+    """`zoo.command.demo.app`, which imports Gradio; without Gradio, one line naming the extra that
     installs it."""
     try:
-        from zoo.demo import app
+        from zoo.command.demo import app
     except ImportError as error:
         if (error.name or "").split(".")[0] != "gradio":
             raise

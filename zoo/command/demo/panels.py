@@ -49,6 +49,9 @@ EVERY_CLASS = -1
 PARTS = {"whole image": "whole", "left half": "left", "right half": "right"}
 """What the translate panel takes of a picture (`zoo translate --take`'s choices)."""
 assert set(PARTS.values()) == set(TAKE_PARTS)
+FRAME_MARGIN = 100
+"""Pixels of an image frame's height beyond the image it shows at its own size: the label
+above it and room below."""
 ZOOMED_HEIGHT = 196
 """Pixels of height a single small image (a 28 px digit) is shown at, its pixels enlarged."""
 
@@ -359,10 +362,14 @@ def _build_translate(model: Any, key: str) -> None:
             part = gr.Radio(list(PARTS), value="whole image",
                             label="part of the picture (a side-by-side pair: left or right)")
             button = gr.Button("Translate", variant="primary", elem_id=f"{key}-translate")
+        # A frame that holds the image at its own size below the label.
+        side = model_image_size(model, default)[0]
+        frame = None if side is None else side + FRAME_MARGIN
         taken = gr.Image(label="input, as the model takes it", type="numpy", format="png",
-                         interactive=False, elem_classes=["native"])
+                         interactive=False, height=frame, elem_classes=["native"],
+                         elem_id=f"{key}-input")
         result = gr.Image(label="output", type="numpy", format="png", interactive=False,
-                          elem_classes=["native"])
+                          height=frame, elem_classes=["native"], elem_id=f"{key}-translated")
 
     def switch(chosen: str) -> Any:
         return gr.update(choices=names.get(chosen, []), value=(names.get(chosen) or [None])[0])

@@ -142,11 +142,11 @@ def _serve(entries: list[str]) -> tuple[subprocess.Popen, str]:
     return process, line.split(" at ")[1].split()[0]
 
 
-def run(entries: list[str], button: str, image: str, out: Path, tab: str | None = None
+def run(entries: list[str], button: str, image: str, out: Path, tabs: list[str] = ()
         ) -> dict:
-    """Opens the demo of `entries` (at the tab named `tab`, if given), presses the button of
-    element id `button` and waits for an image in the element of id `image`; writes and
-    returns what was seen."""
+    """Opens the demo of `entries` (and the tabs named `tabs`, in turn: an export's, then one
+    of its panels), presses the button of element id `button` and waits for an image in the
+    element of id `image`; writes and returns what was seen."""
     server, url = _serve(entries)
     profile = Path(tempfile.mkdtemp(prefix="zoo-browser-"))
     browser = DevTools(profile)
@@ -159,7 +159,7 @@ def run(entries: list[str], button: str, image: str, out: Path, tab: str | None 
         browser.send("Network.enable")
         browser.send("Page.enable")
         browser.send("Page.navigate", {"url": url})
-        if tab is not None:
+        for tab in tabs:
             browser.wait_for(f"[...document.querySelectorAll('button[role=tab]')].some("
                              f"b => b.textContent.trim() === {tab!r})", 60)
             browser.evaluate(f"[...document.querySelectorAll('button[role=tab]')].find("
@@ -201,7 +201,8 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="the JSON file written")
     parser.add_argument("--button", required=True, help="the id of the button pressed")
     parser.add_argument("--image", required=True, help="the id of the image waited for")
-    parser.add_argument("--tab", default=None, help="the tab opened first (default: the first)")
+    parser.add_argument("--tab", action="append", default=[],
+                        help="a tab to open before pressing the button (repeatable)")
     parser.add_argument("entries", nargs="*", help="what `zoo demo` serves")
     args = parser.parse_intermixed_args()
     run(args.entries, args.button, args.image, args.out, args.tab)

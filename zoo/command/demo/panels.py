@@ -274,7 +274,8 @@ def _build_latent(model: Any, key: str) -> None:
         start = gr.Image(label="start", type="numpy", format="png", interactive=False,
                          height=ZOOMED_HEIGHT, elem_classes=["pixels"])
         current = gr.Image(label="decoded from the sliders", type="numpy", format="png",
-                           interactive=False, height=ZOOMED_HEIGHT, elem_classes=["pixels"])
+                           interactive=False, height=ZOOMED_HEIGHT, elem_classes=["pixels"],
+                           elem_id=f"{key}-decoded")
     sliders = []
     columns = 4
     for first in range(0, dimensions, columns):

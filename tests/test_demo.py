@@ -21,6 +21,7 @@ import zoo
 from zoo.command import main
 from zoo.command.demo.app import build_app, check_address, serve
 from zoo.command.demo.examples import rendered_digit
+from zoo.errors import ConfigurationError
 from zoo.images import tile, to_uint8
 from helpers import REPO, newest_shipped
 
@@ -305,6 +306,15 @@ def test_a_busy_port_is_one_error_line_naming_it(capsys):
     assert capsys.readouterr().err == (f"error: --port {port} is in use on 127.0.0.1; choose "
                                        "another port (e.g. --port 0 for any free one), or stop "
                                        "what listens there.\n")
+
+
+def test_a_port_taken_while_the_exports_load_is_one_error_naming_it():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with pytest.raises(ConfigurationError, match=f"--port {port} on 127.0.0.1 was taken"):
+            serve(build_app([]), "127.0.0.1", port)
 
 
 @pytest.mark.parametrize("argv, message", [

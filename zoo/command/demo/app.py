@@ -144,10 +144,18 @@ def serve(app: gr.Blocks, host: str, port: int) -> str:
         app: from `build_app`.
         host: the address to listen on (127.0.0.1: this machine only).
         port: a free port (`check_address`).
+
+    Raises:
+        zoo.errors.ConfigurationError: the port was taken meanwhile.
     """
-    app.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
-               show_error=True, inbrowser=False, share=False, ssr_mode=False,
-               mcp_server=False, pwa=False, enable_monitoring=False,
-               footer_links=["api", "settings"], theme=theme(), css=CSS)
+    try:
+        app.launch(server_name=host, server_port=port, prevent_thread_lock=True, quiet=True,
+                   show_error=True, inbrowser=False, share=False, ssr_mode=False,
+                   mcp_server=False, pwa=False, enable_monitoring=False,
+                   footer_links=["api", "settings"], theme=theme(), css=CSS)
+    except OSError:  # taken since check_address, while the exports loaded
+        raise ConfigurationError(f"--port {port} on {host} was taken while the exports loaded; "
+                                 "choose another port (e.g. --port 0 for any free one)."
+                                 ) from None
     shown_host = f"[{host}]" if ":" in host else host
     return f"http://{shown_host}:{port}/"

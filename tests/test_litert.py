@@ -166,3 +166,19 @@ def test_an_out_folder_that_holds_files_is_refused(tmp_path, capsys):
     file = tmp_path / "notes.txt"
     assert main(["export-litert", str(tiny_exports()["gan"]), "--out", str(file)]) == 2
     assert f"--out {file} is a file, not a folder" in capsys.readouterr().err
+
+
+def test_the_benchmark_reports_size_difference_and_latency_of_each_file(capsys):
+    from helpers import benchmark_script
+
+    folder = tiny_exports()["gan"]
+    assert benchmark_script("litert").main(["--models", str(folder), "--quantize", "none",
+                                            "float16", "--calls", "2"]) == 0
+    output = capsys.readouterr().out.splitlines()
+    rows = json.loads(output[-1])
+    assert [(row["signature"], row["quantize"]) for row in rows] == [("generate", "none"),
+                                                                    ("generate", "float16")]
+    assert rows[0]["largest_difference"] < FLOAT32
+    assert rows[1]["bytes"] < 0.6 * rows[0]["bytes"]
+    assert all(row["litert_ms"] > 0 and row["saved_model_ms"] > 0 for row in rows)
+    assert output[2].startswith("| `tiny_gan` 1 | `generate` | none | ")

@@ -12,6 +12,7 @@ from serving_exports import example_values, tiny_exports
 
 import zoo
 from zoo.command import main
+from zoo.errors import ConfigurationError
 from zoo.export_format import sha256_of
 from zoo.families import get_family
 from zoo.litert import MANIFEST_FILE, export_litert, float32_model, run_signature
@@ -148,7 +149,7 @@ def test_the_command_writes_the_files_and_lists_them(tmp_path, capsys):
                              "'none', 'float16', 'dynamic-int8')"),
 ])
 def test_refusals_are_one_line_and_leave_nothing_behind(tmp_path, capsys, flags, message):
-    out = tmp_path / "out"
+    out = tmp_path / "deep" / "er" / "out"  # folders made only for a run that succeeds
     try:
         status = main(["export-litert", str(tiny_exports()["gan"]), "--out", str(out), *flags])
     except SystemExit as exit:  # argparse's errors
@@ -182,3 +183,22 @@ def test_the_benchmark_reports_size_difference_and_latency_of_each_file(capsys):
     assert rows[1]["bytes"] < 0.6 * rows[0]["bytes"]
     assert all(row["litert_ms"] > 0 and row["saved_model_ms"] > 0 for row in rows)
     assert output[2].startswith("| `tiny_gan` 1 | `generate` | none | ")
+
+
+def test_files_written_into_out_meanwhile_stop_the_move_without_losing_them(tmp_path,
+                                                                            monkeypatch):
+    import zoo.litert as litert
+
+    out = tmp_path / "out"
+    out.mkdir()
+    convert = litert._convert
+
+    def convert_while_another_run_writes(*args):
+        (out / "generate.tflite").write_bytes(b"another run's")
+        return convert(*args)
+
+    monkeypatch.setattr(litert, "_convert", convert_while_another_run_writes)
+    with pytest.raises(ConfigurationError, match="did another run write there meanwhile"):
+        export_litert(zoo.load(tiny_exports()["gan"]), out, ["generate"])
+    assert [path.name for path in tmp_path.iterdir()] == ["out"]
+    assert (out / "generate.tflite").read_bytes() == b"another run's"

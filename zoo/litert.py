@@ -49,6 +49,7 @@ import numpy as np
 from zoo.console import plural, progress
 from zoo.errors import ConfigurationError
 from zoo.export_format import sha256_of
+from zoo.paths import nearest_existing
 
 MANIFEST_FILE = "litert.json"
 """The manifest `export_litert` writes beside the `.tflite` files."""
@@ -193,26 +194,30 @@ def export_litert(exported: Any, out: str | os.PathLike, signatures: Sequence[st
                if (reason := refusal(declarations[name])) is not None}
     candidates = [name for name in wanted if name not in refused]
     converted: dict[str, bytes] = {}
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}.partial-"))
+    # Staged in the nearest folder that exists (the same file system as `out`): the folders
+    # `out` needs are made only once every file is written.
+    staging = Path(tempfile.mkdtemp(dir=nearest_existing(out.absolute().parent),
+                                    prefix=f".{out.name}.partial-"))
     try:
         if candidates:
             progress(f"rebuilding {exported.name} in float32 with its exported weights")
             model = float32_model(exported)
             write_saved_model(model, exported.metadata["family"], staging / "saved_model",
                               candidates)
-        for index, name in enumerate(candidates, 1):
+        for index, name in enumerate(wanted, 1):
+            if name in refused:
+                progress(f"{name}: not converted ({index}/{len(wanted)})")
+                continue
             started = time.monotonic()
             log = None if not quiet else staging / "converter.log"
             try:
                 converted[name] = _convert(staging / "saved_model", name, quantize, log)
             except ConverterError as error:
                 refused[name] = _converter_refusal(str(error))
-                progress(f"{name}: not converted ({index}/{len(candidates)})")
+                progress(f"{name}: not converted ({index}/{len(wanted)})")
                 continue
             progress(f"{name}: converted in {time.monotonic() - started:.1f} s "
-                     f"({index}/{len(candidates)})")
+                     f"({index}/{len(wanted)})")
         for name in refused:
             refused[name] += _hint(name, declarations)
         if signatures and refused:
@@ -243,9 +248,15 @@ def export_litert(exported: Any, out: str | os.PathLike, signatures: Sequence[st
         }
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
         staging.chmod(0o755)
-        if out.exists():
-            out.rmdir()
-        os.replace(staging, out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if out.exists():
+                out.rmdir()  # empty when checked; not if another run filled it since
+            os.replace(staging, out)
+        except OSError as error:
+            raise ConfigurationError(
+                f"cannot move the files into --out {out}: {error.strerror or error} (did "
+                "another run write there meanwhile?); choose a new folder.") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for name, reason in refused.items():

@@ -332,3 +332,28 @@ def test_a_bad_value_is_one_error_line_naming_it(argv, message, capsys):
     assert status == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert len(error) == 1 and error[0].startswith(message), error
+
+
+def test_a_refused_input_is_a_message_in_the_page_without_a_stack_trace_on_the_server(capsys):
+    import gradio as gr
+
+    from zoo.command.demo.panels import guarded
+    from zoo.errors import InputError
+
+    def bad(_):
+        raise InputError("notes.txt is not a readable JPEG or PNG image.")
+
+    def broken(_):
+        raise RuntimeError("a fault of the model")
+
+    with pytest.raises(gr.Error) as refused:
+        guarded(bad)(None)
+    assert refused.value.message == "notes.txt is not a readable JPEG or PNG image."
+    assert not refused.value.print_exception  # Gradio would print it on stderr
+    assert capsys.readouterr().err == ""
+    with pytest.raises(gr.Error) as failed:
+        guarded(broken)(None)
+    assert "the model failed on these inputs (RuntimeError: a fault of the model)" in \
+        failed.value.message
+    # A fault, not the user's input: its stack trace goes to the server's stderr, once.
+    assert capsys.readouterr().err.count("Traceback") == 1

@@ -56,6 +56,12 @@ ZOOMED_HEIGHT = 196
 """Pixels of height a single small image (a 28 px digit) is shown at, its pixels enlarged."""
 
 
+def refusal(message: str) -> gr.Error:
+    """The error a handler raises for what the user can fix: shown in the page, and not
+    printed as a stack trace on the server's stderr (Gradio prints one by default)."""
+    return gr.Error(message, print_exception=False)
+
+
 def guarded(function: Callable[..., Any]) -> Callable[..., Any]:
     """A handler whose ZooErrors (bad inputs, as `zoo.load` and the image reader word them)
     are shown in the page as they are, and whose other errors are shown as one line (the
@@ -67,10 +73,10 @@ def guarded(function: Callable[..., Any]) -> Callable[..., Any]:
         except gr.Error:
             raise
         except ZooError as error:
-            raise gr.Error(str(error)) from None
+            raise refusal(str(error)) from None
         except Exception as error:  # noqa: BLE001 - the page shows one line, stderr the rest
             traceback.print_exc(file=sys.stderr)
-            raise gr.Error(f"the model failed on these inputs ({type(error).__name__}: "
+            raise refusal(f"the model failed on these inputs ({type(error).__name__}: "
                            f"{error}); the server's log has the details.") from None
     return handler
 
@@ -92,9 +98,9 @@ def shown(image: np.ndarray) -> np.ndarray:
 def _whole_number(value: Any, what: str, minimum: int | None = None) -> int:
     """A whole number from a number field, else a message naming the field."""
     if value is None or (isinstance(value, float) and not value.is_integer()):
-        raise gr.Error(f"{what} must be a whole number; got {value!r}.")
+        raise refusal(f"{what} must be a whole number; got {value!r}.")
     if minimum is not None and value < minimum:
-        raise gr.Error(f"{what} must be at least {minimum}; got {int(value)}.")
+        raise refusal(f"{what} must be at least {minimum}; got {int(value)}.")
     return int(value)
 
 
@@ -110,7 +116,7 @@ def uploaded(path: str | None, channels: int, size: tuple[int | None, int | None
     try:
         image = read_input(Path(path), height, width, channels, take)
     except ImageFileError as error:
-        raise gr.Error(str(error).replace(str(path), Path(path).name)
+        raise refusal(str(error).replace(str(path), Path(path).name)
                        .replace("pass a JPEG", "upload a JPEG")) from None
     return image if height is not None else at_own_size(image, multiple)
 
@@ -141,7 +147,7 @@ def picture(upload: str | None, sketch: dict | None, channels: int,
         return uploaded(upload, channels, size)
     image = drawn(sketch, channels, size)
     if image is None:
-        raise gr.Error("upload a picture (JPEG or PNG) or draw one first.")
+        raise refusal("upload a picture (JPEG or PNG) or draw one first.")
     return image
 
 
@@ -185,7 +191,7 @@ def draw_samples(model: Any, count: Any, seed: Any, settings: dict[str, Any]) ->
     (a `label` of `EVERY_CLASS` draws `count` of each class, one row each)."""
     count = _whole_number(count, "count", 1)
     if count > MAX_COUNT:
-        raise gr.Error(f"count must be at most {MAX_COUNT} here; got {count}.")
+        raise refusal(f"count must be at most {MAX_COUNT} here; got {count}.")
     seed = _whole_number(seed, "seed")
     settings = dict(settings)
     for name in ("label", "steps"):
@@ -329,7 +335,7 @@ def _build_latent(model: Any, key: str) -> None:
 
         count = _whole_number(count, "images along the walk", 2)
         if count > MAX_COUNT:
-            raise gr.Error(f"images along the walk must be at most {MAX_COUNT}; got {count}.")
+            raise refusal(f"images along the walk must be at most {MAX_COUNT}; got {count}.")
         latents = slerp(latent_of_seed(dimensions, seed_from),
                         latent_of_seed(dimensions, seed_to), np.linspace(0.0, 1.0, count))
         return shown(tile(model.decode(latents.astype(np.float32)), count))
@@ -381,9 +387,9 @@ def _build_translate(model: Any, key: str) -> None:
     def translate(chosen: str, example_name: str | None, path: str | None,
                   part_name: str) -> list:
         if chosen not in directions:
-            raise gr.Error(f"direction must be one of {', '.join(directions)}; got {chosen!r}.")
+            raise refusal(f"direction must be one of {', '.join(directions)}; got {chosen!r}.")
         if part_name not in PARTS:
-            raise gr.Error(f"part must be one of {', '.join(PARTS)}; got {part_name!r}.")
+            raise refusal(f"part must be one of {', '.join(PARTS)}; got {part_name!r}.")
         height, width, channels = model_image_size(model, chosen)
         multiple = model.signatures[chosen].inputs[0].multiple_of
         if path:
@@ -401,10 +407,10 @@ def _build_translate(model: Any, key: str) -> None:
         else:
             pictures = dict(shown_examples.get(chosen, []))
             if not pictures:
-                raise gr.Error(f"{model.name} has no example pictures for {chosen}; upload a "
+                raise refusal(f"{model.name} has no example pictures for {chosen}; upload a "
                                "picture (JPEG or PNG).")
             if example_name not in pictures:
-                raise gr.Error(f"upload a picture, or pick an example of {chosen}: "
+                raise refusal(f"upload a picture, or pick an example of {chosen}: "
                                f"{', '.join(pictures)}; got {example_name!r}.")
             image = pictures[example_name]
             image = image[..., :1] if channels == 1 else (

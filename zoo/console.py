@@ -39,19 +39,25 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
 
 
 @contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
-    """Sends file descriptor 2 to /dev/null: TensorFlow's C++ start-up lines do not heed
-    TF_CPP_MIN_LOG_LEVEL, as they are written before its logging is set up."""
+def stderr_to(path: str | os.PathLike) -> Iterator[None]:
+    """Sends file descriptor 2 to the file `path` for the block: what C++ code writes there
+    (TensorFlow's start-up lines, the LiteRT converter's diagnostics) as well as Python's."""
     sys.stderr.flush()
     saved = os.dup(2)
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
+        with open(path, "w") as target:
+            os.dup2(target.fileno(), 2)
         yield
     finally:
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _stderr_silenced() -> contextlib.AbstractContextManager[None]:
+    """Sends file descriptor 2 to /dev/null: TensorFlow's C++ start-up lines do not heed
+    TF_CPP_MIN_LOG_LEVEL, as they are written before its logging is set up."""
+    return stderr_to(os.devnull)
 
 
 def quiet_tensorflow() -> None:

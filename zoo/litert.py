@@ -42,11 +42,11 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from zoo.console import plural, progress
+from zoo.console import plural, progress, stderr_to
 from zoo.errors import ConfigurationError
 from zoo.export_format import sha256_of
 from zoo.paths import nearest_existing
@@ -99,27 +99,6 @@ def _hint(name: str, declarations: dict[str, Any]) -> str:
     return ""
 
 
-@contextlib.contextmanager
-def _stderr_to(path: Path | None) -> Iterator[None]:
-    """Sends file descriptor 2 to `path` (the converter's diagnostics, written by its C++
-    side), or leaves it alone for None."""
-    if path is None:
-        yield
-        return
-    import sys
-
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(path, "w") as log:
-            os.dup2(log.fileno(), 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def float32_model(exported: Any) -> Any:
     """The export's network rebuilt with float32 layers and its exported weights: what the
     LiteRT files compute, whatever precision the export's own graph computes in."""
@@ -142,7 +121,7 @@ def _convert(saved_model: Path, name: str, quantize: str, log: Path | None) -> b
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if quantize == "float16":
         converter.target_spec.supported_types = [tf.float16]
-    with _stderr_to(log):
+    with contextlib.nullcontext() if log is None else stderr_to(log):
         return converter.convert()
 
 
